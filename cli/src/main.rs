@@ -1,0 +1,2 @@
+//! The `aud` binary: a thin wrapper over [`aud_cli`].
+fn main() {}

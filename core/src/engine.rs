@@ -1,0 +1,316 @@
+//! The rule engine: evaluates a validated [`Spec`] against an [`IndexStore`].
+//!
+//! For each rule, every `match` and `expect_not` term is looked up in the index columns of its
+//! kind; each hit in the rule's scope is a violation. Every `expect` term with no hit in scope is
+//! a missing expectation, which counts as a violation too. Nothing is capped. The result types
+//! here are the JSON contract shared by the CLI, the web UI and the WASI runner.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::index::{IndexRow, IndexStore, Source};
+use crate::spec::{Rule, Severity, Spec, Term};
+
+/// One place where a term was found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Finding {
+    /// Repo-relative path with `/` separators.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// The index table the value came from (`symbols`, `function_call_args`...).
+    pub source: String,
+    /// The indexed value the term matched.
+    #[serde(rename = "match")]
+    pub matched: String,
+    /// A short description of the indexed row.
+    pub context: String,
+    /// The term, as written in the spec.
+    pub term: String,
+}
+
+/// Whether a rule still needs work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleStatus {
+    /// Violations or missing expectations remain.
+    NeedsMigration,
+    /// Nothing left to do.
+    Clean,
+}
+
+/// Old sites gone versus new sites present, for a rule with both `match` and `expect` terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Places where an `expect` term was found.
+    pub migrated: usize,
+    /// Places where a `match` term is still found.
+    pub remaining: usize,
+}
+
+impl Coverage {
+    /// `migrated + remaining`.
+    pub fn total(&self) -> usize {
+        self.migrated + self.remaining
+    }
+
+    /// Share migrated, 0 to 100.
+    pub fn percent(&self) -> f64 {
+        if self.total() == 0 {
+            100.0
+        } else {
+            self.migrated as f64 * 100.0 / self.total() as f64
+        }
+    }
+}
+
+/// The verdict on one rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleResult {
+    /// The rule's `id`.
+    pub rule_id: String,
+    /// The rule's `description`.
+    pub description: String,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// The rule's category.
+    pub category: String,
+    /// `needs_migration` or `clean`.
+    pub status: RuleStatus,
+    /// Findings of `match` and `expect_not` terms in scope, sorted by file then line.
+    pub violations: Vec<Finding>,
+    /// `expect` terms with no finding in scope, as written.
+    pub missing_expectations: Vec<String>,
+    /// Findings of `expect` terms in scope.
+    pub expected_references: Vec<Finding>,
+    /// Files with violations but no expected reference (only when the rule has `expect` terms).
+    pub missing_expectation_files: Vec<String>,
+    /// Present when the rule has both `match` and `expect` terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+    /// The rule's guidance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<String>,
+}
+
+impl RuleResult {
+    /// Violations plus missing expectations.
+    pub fn total_violations(&self) -> usize {
+        self.violations.len() + self.missing_expectations.len()
+    }
+}
+
+/// What the spec is, for the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecInfo {
+    /// `refactor_name`.
+    pub name: String,
+    /// `description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `version`, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// Totals over all rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Rules evaluated.
+    pub total_rules: usize,
+    /// Rules with status `needs_migration`.
+    pub rules_failing: usize,
+    /// Violations plus missing expectations over all rules.
+    pub total_violations: usize,
+    /// `total_violations` per severity (every severity present, zero or not).
+    pub by_severity: BTreeMap<Severity, usize>,
+}
+
+/// How complete the index behind a verdict is; filled by the caller that owns the index.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexCoverage {
+    /// Files in the index.
+    pub files_indexed: usize,
+    /// Files seen but not indexed (binary, too large, not UTF-8...).
+    pub files_skipped: usize,
+    /// Indexed files with syntax errors (indexed as far as the parser recovered).
+    pub parse_errors: usize,
+}
+
+/// The verdict on a whole spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// The spec evaluated.
+    pub spec: SpecInfo,
+    /// Totals.
+    pub summary: Summary,
+    /// One result per rule, in spec order.
+    pub rules: Vec<RuleResult>,
+    /// How complete the index was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<IndexCoverage>,
+}
+
+impl Evaluation {
+    /// Violations plus missing expectations over all rules.
+    pub fn total_violations(&self) -> usize {
+        self.summary.total_violations
+    }
+
+    /// Whether nothing is left to do.
+    pub fn passed(&self) -> bool {
+        self.summary.total_violations == 0
+    }
+}
+
+/// Evaluates `spec` against `store`.
+pub fn evaluate<S: IndexStore + ?Sized>(spec: &Spec, store: &S) -> Result<Evaluation, S::Error> {
+    let mut scope_cache: HashMap<(usize, String), bool> = HashMap::new();
+    let mut rules = Vec::with_capacity(spec.rules.len());
+    for (rule_index, rule) in spec.rules.iter().enumerate() {
+        rules.push(evaluate_rule(rule_index, rule, store, &mut scope_cache)?);
+    }
+    let mut by_severity: BTreeMap<Severity, usize> =
+        Severity::ALL.iter().map(|s| (*s, 0)).collect();
+    for r in &rules {
+        *by_severity.entry(r.severity).or_default() += r.total_violations();
+    }
+    let summary = Summary {
+        total_rules: rules.len(),
+        rules_failing: rules
+            .iter()
+            .filter(|r| r.status == RuleStatus::NeedsMigration)
+            .count(),
+        total_violations: rules.iter().map(RuleResult::total_violations).sum(),
+        by_severity,
+    };
+    Ok(Evaluation {
+        spec: SpecInfo {
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+            version: spec.version.clone(),
+        },
+        summary,
+        rules,
+        index: None,
+    })
+}
+
+fn evaluate_rule<S: IndexStore + ?Sized>(
+    rule_index: usize,
+    rule: &Rule,
+    store: &S,
+    scope_cache: &mut HashMap<(usize, String), bool>,
+) -> Result<RuleResult, S::Error> {
+    let mut in_scope = |file: &str| -> bool {
+        if let Some(hit) = scope_cache.get(&(rule_index, file.to_owned())) {
+            return *hit;
+        }
+        let hit = rule.scope.contains(file);
+        scope_cache.insert((rule_index, file.to_owned()), hit);
+        hit
+    };
+
+    let mut violations = Vec::new();
+    for term in rule.r#match.terms.iter().chain(&rule.expect_not.terms) {
+        find(term, store, &mut in_scope, &mut violations)?;
+    }
+    let violations = dedup_sorted(violations);
+
+    let mut expected_references = Vec::new();
+    let mut missing_expectations = Vec::new();
+    for term in &rule.expect.terms {
+        let before = expected_references.len();
+        find(term, store, &mut in_scope, &mut expected_references)?;
+        if expected_references.len() == before {
+            missing_expectations.push(term.text.clone());
+        }
+    }
+    let expected_references = dedup_sorted(expected_references);
+
+    let missing_expectation_files = if rule.expect.is_empty() {
+        Vec::new()
+    } else {
+        let with_expected: BTreeSet<&str> =
+            expected_references.iter().map(|f| f.file.as_str()).collect();
+        let with_violations: BTreeSet<&str> =
+            violations.iter().map(|f| f.file.as_str()).collect();
+        with_violations
+            .difference(&with_expected)
+            .map(|f| (*f).to_owned())
+            .collect()
+    };
+
+    let coverage = (!rule.r#match.is_empty() && !rule.expect.is_empty()).then(|| {
+        let remaining = violations
+            .iter()
+            .filter(|f| rule.r#match.terms.iter().any(|t| t.text == f.term))
+            .count();
+        Coverage {
+            migrated: expected_references.len(),
+            remaining,
+        }
+    });
+
+    let status = if violations.is_empty() && missing_expectations.is_empty() {
+        RuleStatus::Clean
+    } else {
+        RuleStatus::NeedsMigration
+    };
+    Ok(RuleResult {
+        rule_id: rule.id.clone(),
+        description: rule.description.clone(),
+        severity: rule.severity,
+        category: rule.category.clone(),
+        status,
+        violations,
+        missing_expectations,
+        expected_references,
+        missing_expectation_files,
+        coverage,
+        guidance: rule.guidance.clone(),
+    })
+}
+
+fn find<S: IndexStore + ?Sized>(
+    term: &Term,
+    store: &S,
+    in_scope: &mut dyn FnMut(&str) -> bool,
+    out: &mut Vec<Finding>,
+) -> Result<(), S::Error> {
+    for &source in term.kind.sources() {
+        store.scan(source, term.pattern.needle(), &mut |row: &IndexRow| {
+            if term.pattern.is_match(&row.value) && in_scope(&row.file) {
+                out.push(finding(source, row, term));
+            }
+        })?;
+    }
+    Ok(())
+}
+
+fn finding(source: Source, row: &IndexRow, term: &Term) -> Finding {
+    Finding {
+        file: row.file.clone(),
+        line: row.line,
+        source: source.table().to_owned(),
+        matched: row.value.clone(),
+        context: row.context.clone(),
+        term: term.text.clone(),
+    }
+}
+
+/// Sorts by file, line, source, match and keeps the first finding of each
+/// (file, line, source, match).
+fn dedup_sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, &a.source, &a.matched).cmp(&(&b.file, b.line, &b.source, &b.matched))
+    });
+    findings.dedup_by(|b, a| {
+        a.file == b.file && a.line == b.line && a.source == b.source && a.matched == b.matched
+    });
+    findings
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,206 @@
+//! The rule engine's view of the code index.
+//!
+//! A spec term never reads source files: it is looked up in columns of the index
+//! (`.pf/repo_index.db`). [`Source`] names each searchable column, [`IndexStore`] is the one
+//! trait a storage backend implements (SQLite in the CLI and the WASI runner), and
+//! [`MemoryIndex`] is the in-memory backend used by tests and the browser.
+
+use std::convert::Infallible;
+
+use serde::{Deserialize, Serialize};
+
+/// One searchable column of the index. Which kinds of term search which sources is fixed by
+/// [`crate::spec::TermKind::sources`], exactly as in the original tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// `symbols.name`: every declared name, including import bindings.
+    SymbolName,
+    /// `symbols_jsx.name`: JSX elements and components in use.
+    JsxName,
+    /// `variable_usage.variable_name`: reads and writes of identifiers and member chains.
+    VariableUsage,
+    /// `assignments.target_var`.
+    AssignmentTarget,
+    /// `assignments.source_expr`.
+    AssignmentSource,
+    /// `function_call_args.callee_function`.
+    CallCallee,
+    /// `function_call_args.argument_expr`.
+    CallArgument,
+    /// `sql_queries.query_text`.
+    SqlQuery,
+    /// `sql_query_tables.table_name`.
+    SqlTable,
+    /// `api_endpoints.path`.
+    ApiPath,
+}
+
+impl Source {
+    /// Every source, in a stable order.
+    pub const ALL: [Source; 10] = [
+        Source::SymbolName,
+        Source::JsxName,
+        Source::VariableUsage,
+        Source::AssignmentTarget,
+        Source::AssignmentSource,
+        Source::CallCallee,
+        Source::CallArgument,
+        Source::SqlQuery,
+        Source::SqlTable,
+        Source::ApiPath,
+    ];
+
+    /// The table this source reads; this is the `source` reported in a finding.
+    pub fn table(self) -> &'static str {
+        match self {
+            Source::SymbolName => "symbols",
+            Source::JsxName => "symbols_jsx",
+            Source::VariableUsage => "variable_usage",
+            Source::AssignmentTarget | Source::AssignmentSource => "assignments",
+            Source::CallCallee | Source::CallArgument => "function_call_args",
+            Source::SqlQuery => "sql_queries",
+            Source::SqlTable => "sql_query_tables",
+            Source::ApiPath => "api_endpoints",
+        }
+    }
+
+    /// The column holding the searched value.
+    pub fn column(self) -> &'static str {
+        match self {
+            Source::SymbolName | Source::JsxName => "name",
+            Source::VariableUsage => "variable_name",
+            Source::AssignmentTarget => "target_var",
+            Source::AssignmentSource => "source_expr",
+            Source::CallCallee => "callee_function",
+            Source::CallArgument => "argument_expr",
+            Source::SqlQuery => "query_text",
+            Source::SqlTable => "table_name",
+            Source::ApiPath => "path",
+        }
+    }
+
+    /// The column holding the repo-relative file path.
+    pub fn file_column(self) -> &'static str {
+        match self {
+            Source::SymbolName | Source::JsxName => "path",
+            Source::VariableUsage
+            | Source::AssignmentTarget
+            | Source::AssignmentSource
+            | Source::CallCallee
+            | Source::CallArgument
+            | Source::ApiPath => "file",
+            Source::SqlQuery => "file_path",
+            Source::SqlTable => "query_file",
+        }
+    }
+
+    /// The column holding the 1-based line.
+    pub fn line_column(self) -> &'static str {
+        match self {
+            Source::SqlQuery => "line_number",
+            Source::SqlTable => "query_line",
+            _ => "line",
+        }
+    }
+}
+
+/// One row of a [`Source`], as handed to the rule engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexRow {
+    /// Repo-relative path with `/` separators.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// The searched value (a name, an expression, a query, a path...).
+    pub value: String,
+    /// A short human description of the row (`function`, `call jwt.sign arg 1`, `GET`...).
+    pub context: String,
+}
+
+/// Read access to the code index, as the rule engine needs it.
+///
+/// Implementations must return every row; the engine filters by scope and term itself. `needle`
+/// is a lowercase literal that every value the engine can accept contains; a backend may use it to
+/// skip rows cheaply (SQL `LIKE`, `instr`) but must never drop a row that contains it,
+/// compared case-insensitively (ASCII).
+pub trait IndexStore {
+    /// The backend's error.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Calls `visit` for each row of `source` whose value contains `needle` (ASCII
+    /// case-insensitively), or for every row when `needle` is `None`.
+    fn scan(
+        &self,
+        source: Source,
+        needle: Option<&str>,
+        visit: &mut dyn FnMut(&IndexRow),
+    ) -> Result<(), Self::Error>;
+}
+
+/// An index held in memory: the backend for unit tests and for the browser playground.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct MemoryIndex {
+    rows: Vec<(Source, IndexRow)>,
+}
+
+impl MemoryIndex {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one row.
+    pub fn push(&mut self, source: Source, file: &str, line: u32, value: &str, context: &str) {
+        self.rows.push((
+            source,
+            IndexRow {
+                file: file.to_owned(),
+                line,
+                value: value.to_owned(),
+                context: context.to_owned(),
+            },
+        ));
+    }
+
+    /// Adds one row, builder style.
+    #[must_use]
+    pub fn with(mut self, source: Source, file: &str, line: u32, value: &str) -> Self {
+        self.push(source, file, line, value, "");
+        self
+    }
+
+    /// How many rows the index holds.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the index holds no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+impl IndexStore for MemoryIndex {
+    type Error = Infallible;
+
+    fn scan(
+        &self,
+        source: Source,
+        needle: Option<&str>,
+        visit: &mut dyn FnMut(&IndexRow),
+    ) -> Result<(), Infallible> {
+        for (row_source, row) in &self.rows {
+            if *row_source != source {
+                continue;
+            }
+            if let Some(needle) = needle {
+                if !row.value.to_ascii_lowercase().contains(needle) {
+                    continue;
+                }
+            }
+            visit(row);
+        }
+        Ok(())
+    }
+}

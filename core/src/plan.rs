@@ -1,0 +1,1 @@
+//! Plans, phases, tasks and jobs: the model and its state transitions.

@@ -1,0 +1,1 @@
+//! Renders an [`crate::engine::Evaluation`] for people and machines.

@@ -1,0 +1,126 @@
+//! The schema of `.pf/repo_index.db`, the code index.
+//!
+//! Table and column names follow TheAuditor's index so that its specs and hand-written queries
+//! keep working. The DDL lives here, in core, so that every writer (the native indexer, the WASI
+//! runner) and every reader agrees on one definition; core itself never opens a database.
+
+/// Bumped whenever [`INDEX_DDL`] changes incompatibly. Stored in `PRAGMA user_version`.
+pub const INDEX_SCHEMA_VERSION: i64 = 1;
+
+/// Creates every table and index of the code index. Idempotent (`IF NOT EXISTS`).
+///
+/// Paths are repo-relative with `/` separators. Lines are 1-based, columns 0-based.
+pub const INDEX_DDL: &str = r#"
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    ext TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    loc INTEGER NOT NULL,
+    language TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    parse_status TEXT NOT NULL,   -- ok | syntax_errors
+    parse_errors INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS skipped_files (
+    path TEXT PRIMARY KEY,
+    reason TEXT NOT NULL          -- binary | too_large | not_utf8 | unreadable
+);
+CREATE TABLE IF NOT EXISTS symbols (
+    path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,           -- function | method | class | interface | type | enum | variable | constant | import | ...
+    line INTEGER NOT NULL,
+    col INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    end_col INTEGER NOT NULL DEFAULT 0,
+    parent TEXT
+);
+CREATE TABLE IF NOT EXISTS symbols_jsx (
+    path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,           -- component | element
+    line INTEGER NOT NULL,
+    col INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refs (
+    src TEXT NOT NULL,
+    kind TEXT NOT NULL,           -- import | require | from
+    value TEXT NOT NULL,
+    line INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS variable_usage (
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    col INTEGER NOT NULL DEFAULT 0,
+    variable_name TEXT NOT NULL,
+    usage_type TEXT NOT NULL,     -- read | write
+    in_function TEXT NOT NULL DEFAULT 'global'
+);
+CREATE TABLE IF NOT EXISTS assignments (
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    col INTEGER NOT NULL DEFAULT 0,
+    target_var TEXT NOT NULL,
+    source_expr TEXT NOT NULL,
+    in_function TEXT NOT NULL DEFAULT 'global'
+);
+CREATE TABLE IF NOT EXISTS function_call_args (
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    col INTEGER NOT NULL DEFAULT 0,
+    caller_function TEXT NOT NULL DEFAULT 'global',
+    callee_function TEXT NOT NULL,
+    argument_index INTEGER,       -- NULL for a call without arguments
+    argument_expr TEXT            -- NULL for a call without arguments
+);
+CREATE TABLE IF NOT EXISTS sql_queries (
+    file_path TEXT NOT NULL,
+    line_number INTEGER NOT NULL,
+    query_text TEXT NOT NULL,
+    command TEXT NOT NULL,        -- SELECT | INSERT | UPDATE | DELETE | CREATE | ...
+    parse_ok INTEGER NOT NULL DEFAULT 1  -- 0: looked like SQL, the parser rejected it, tables from a tolerant scan
+);
+CREATE TABLE IF NOT EXISTS sql_query_tables (
+    query_file TEXT NOT NULL,
+    query_line INTEGER NOT NULL,
+    table_name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_endpoints (
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    method TEXT NOT NULL,         -- GET | POST | ... | ALL
+    path TEXT NOT NULL,
+    handler_function TEXT,
+    framework TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS index_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path);
+CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
+CREATE INDEX IF NOT EXISTS symbols_jsx_path ON symbols_jsx(path);
+CREATE INDEX IF NOT EXISTS refs_src ON refs(src);
+CREATE INDEX IF NOT EXISTS variable_usage_file ON variable_usage(file);
+CREATE INDEX IF NOT EXISTS assignments_file ON assignments(file);
+CREATE INDEX IF NOT EXISTS function_call_args_file ON function_call_args(file);
+CREATE INDEX IF NOT EXISTS function_call_args_callee ON function_call_args(callee_function);
+CREATE INDEX IF NOT EXISTS sql_queries_file ON sql_queries(file_path);
+CREATE INDEX IF NOT EXISTS sql_query_tables_file ON sql_query_tables(query_file);
+CREATE INDEX IF NOT EXISTS api_endpoints_file ON api_endpoints(file);
+"#;
+
+/// The tables that hold per-file rows, with the column naming the file. Deleting a file's rows
+/// from each of these removes it from the index.
+pub const PER_FILE_TABLES: &[(&str, &str)] = &[
+    ("symbols", "path"),
+    ("symbols_jsx", "path"),
+    ("refs", "src"),
+    ("variable_usage", "file"),
+    ("assignments", "file"),
+    ("function_call_args", "file"),
+    ("sql_queries", "file_path"),
+    ("sql_query_tables", "query_file"),
+    ("api_endpoints", "file"),
+];

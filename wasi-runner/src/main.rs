@@ -1,0 +1,2 @@
+//! `aud-wasi`: aud inside a WASI sandbox. Not built yet: see issue 7.
+fn main() {}
