@@ -1,2 +1,5 @@
-//! The `aud` binary: a thin wrapper over [`aud_cli`].
-fn main() {}
+//! The `aud` binary: a thin wrapper over [`aud_cli::run`].
+
+fn main() -> std::process::ExitCode {
+    aud_cli::run(std::env::args_os())
+}

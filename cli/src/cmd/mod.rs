@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod index;
+pub mod planning;
+pub mod query;
+pub mod refactor;
+pub mod schema;
