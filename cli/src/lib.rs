@@ -5,6 +5,7 @@
 //! the documented exit codes (see [`exit`]).
 
 pub mod cmd;
+pub mod index;
 pub mod exit;
 pub mod output;
 pub mod root;

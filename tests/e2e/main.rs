@@ -1,1 +1,3 @@
-//! End-to-end tests of the real `aud` binary.
+//! End-to-end tests of the real `aud` binary, one module per area, one binary in all.
+
+mod cli;
