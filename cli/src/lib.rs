@@ -5,8 +5,8 @@
 //! the documented exit codes (see [`exit`]).
 
 pub mod cmd;
-pub mod index;
 pub mod exit;
+pub mod index;
 pub mod output;
 pub mod root;
 
@@ -18,7 +18,9 @@ use clap::{Parser, Subcommand};
 /// Plan multi-step refactorings whose every task is proven done by the code itself.
 #[derive(Debug, Parser)]
 #[command(name = "aud", version, about, long_about = None, propagate_version = true)]
-#[command(after_help = "Exit codes: 0 success or pass, 1 violations or a regression found, 2 bad input or error.")]
+#[command(
+    after_help = "Exit codes: 0 success or pass, 1 violations or a regression found, 2 bad input or error."
+)]
 pub struct Cli {
     /// Repository root (default: the nearest ancestor holding .pf/, else the git top level,
     /// else the current directory).
@@ -54,7 +56,11 @@ where
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::ERROR } else { exit::SUCCESS };
+            let code = if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::SUCCESS
+            };
             // Printing help or a usage error can only fail on a closed pipe; nothing to add.
             let _ = e.print();
             return ExitCode::from(code);

@@ -49,7 +49,8 @@ impl Context {
     /// Creates `.pf/` if needed.
     pub fn ensure_pf_dir(&self) -> anyhow::Result<PathBuf> {
         let dir = self.pf_dir();
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         Ok(dir)
     }
 }

@@ -232,10 +232,11 @@ fn evaluate_rule<S: IndexStore + ?Sized>(
     let missing_expectation_files = if rule.expect.is_empty() {
         Vec::new()
     } else {
-        let with_expected: BTreeSet<&str> =
-            expected_references.iter().map(|f| f.file.as_str()).collect();
-        let with_violations: BTreeSet<&str> =
-            violations.iter().map(|f| f.file.as_str()).collect();
+        let with_expected: BTreeSet<&str> = expected_references
+            .iter()
+            .map(|f| f.file.as_str())
+            .collect();
+        let with_violations: BTreeSet<&str> = violations.iter().map(|f| f.file.as_str()).collect();
         with_violations
             .difference(&with_expected)
             .map(|f| (*f).to_owned())

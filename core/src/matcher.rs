@@ -29,9 +29,10 @@ pub enum PatternError {
     Regex(String),
 }
 
-/// Whether `c` counts as part of a word for boundary purposes (as regex `\w`).
+/// Whether `c` counts as part of a word for boundary purposes: exactly regex's Unicode `\w`,
+/// so that the boundaries we add agree with the regex that enforces them.
 pub fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    regex_syntax::try_is_word_character(c).unwrap_or_else(|_| c.is_alphanumeric() || c == '_')
 }
 
 /// Whether `term` is written as a regular expression (`/.../`).
@@ -104,7 +105,12 @@ fn first_line_of_regex_error(error: &regex::Error) -> String {
     text.lines()
         .rev()
         .find(|l| l.trim_start().starts_with("error:"))
-        .map(|l| l.trim_start().trim_start_matches("error:").trim().to_owned())
+        .map(|l| {
+            l.trim_start()
+                .trim_start_matches("error:")
+                .trim()
+                .to_owned()
+        })
         .unwrap_or_else(|| text.lines().last().unwrap_or_default().trim().to_owned())
 }
 
@@ -143,7 +149,11 @@ mod tests {
             ("onEdit={() => {}}", "<Row onEdit={() => {}} />", true),
             ("onEdit={() => {}}", "onEdit={() => {}}x", true),
             ("onEdit={() => {}}", "xonEdit={() => {}}", false),
-            ("variant?.retail_price ??", "variant?.retail_price ?? 0", true),
+            (
+                "variant?.retail_price ??",
+                "variant?.retail_price ?? 0",
+                true,
+            ),
             ("/api/v2", "/api/v2/users", true),
             ("/api/v2", "/api/v20", false),
             ("/users", "/api/users", true),
@@ -172,7 +182,10 @@ mod tests {
         assert_eq!(Pattern::new("").unwrap_err(), PatternError::Empty);
         assert_eq!(Pattern::new("//").unwrap_err(), PatternError::Empty);
         let err = Pattern::new("/(unclosed/").unwrap_err();
-        assert!(matches!(&err, PatternError::Regex(m) if m.contains("unclosed")), "{err}");
+        assert!(
+            matches!(&err, PatternError::Regex(m) if m.contains("unclosed")),
+            "{err}"
+        );
         // A lone slash is a literal, not an empty regex.
         assert!(Pattern::new("/").unwrap().is_match("a/b"));
     }
@@ -199,10 +212,14 @@ mod tests {
                 sep in "[ .(),;:=<>/\\[\\]{}-]",
             ) {
                 let p = Pattern::new(&term).unwrap();
-                prop_assert!(!p.is_match(&format!("{prefix}{term}")));
-                prop_assert!(!p.is_match(&format!("{term}{suffix}")));
-                prop_assert!(!p.is_match(&format!("{prefix}{term}{suffix}")));
-                prop_assert!(p.is_match(&format!("{prefix}{sep}{term}{sep}{suffix}")));
+                let glued_before = format!("{}{}", prefix, term);
+                let glued_after = format!("{}{}", term, suffix);
+                let glued_both = format!("{}{}{}", prefix, term, suffix);
+                let separated = format!("{}{}{}{}{}", prefix, sep, term, sep, suffix);
+                prop_assert!(!p.is_match(&glued_before));
+                prop_assert!(!p.is_match(&glued_after));
+                prop_assert!(!p.is_match(&glued_both));
+                prop_assert!(p.is_match(&separated));
                 prop_assert!(p.is_match(&term.to_uppercase()));
             }
 

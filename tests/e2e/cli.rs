@@ -8,7 +8,11 @@ fn help_lists_the_commands_and_exit_codes() {
     let run = repo.aud(&["--help"]);
     run.ok();
     for word in ["index", "refactor", "planning", "query", "Exit codes"] {
-        assert!(run.stdout.contains(word), "help lacks {word}:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains(word),
+            "help lacks {word}:\n{}",
+            run.stdout
+        );
     }
 }
 

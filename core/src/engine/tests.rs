@@ -1,0 +1,215 @@
+//! The rule engine against an in-memory index.
+
+use super::*;
+use crate::index::{MemoryIndex, Source};
+use crate::spec::TermKind;
+
+fn eval(spec: &str, index: &MemoryIndex) -> Evaluation {
+    let spec = Spec::parse("spec.yaml", spec).unwrap_or_else(|e| panic!("{e}"));
+    match evaluate(&spec, index) {
+        Ok(e) => e,
+        Err(never) => match never {},
+    }
+}
+
+fn locations(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| format!("{}:{} {} {}", f.file, f.line, f.source, f.matched))
+        .collect()
+}
+
+const AUTH: &str = r#"refactor_name: auth
+rules:
+  - id: auth0-gone
+    description: Auth0 must go, Cognito must come
+    severity: high
+    match:
+      identifiers: [auth0, AuthenticationClient]
+    expect:
+      identifiers: [CognitoClient]
+"#;
+
+#[test]
+fn match_findings_are_violations_sorted_and_deduplicated() {
+    let index = MemoryIndex::new()
+        .with(Source::VariableUsage, "src/b.js", 9, "auth0.domain")
+        .with(Source::SymbolName, "src/a.js", 3, "auth0")
+        .with(Source::VariableUsage, "src/a.js", 3, "auth0")
+        // The same (file, line, source, match) found by two terms counts once.
+        .with(
+            Source::CallCallee,
+            "src/a.js",
+            5,
+            "auth0.AuthenticationClient",
+        )
+        .with(Source::SymbolName, "src/a.js", 1, "loginWithAuth0")
+        .with(Source::CallArgument, "src/a.js", 7, "auth0");
+    let result = eval(AUTH, &index);
+    let rule = &result.rules[0];
+    assert_eq!(
+        locations(&rule.violations),
+        [
+            "src/a.js:3 symbols auth0",
+            "src/a.js:3 variable_usage auth0",
+            "src/a.js:5 function_call_args auth0.AuthenticationClient",
+            "src/b.js:9 variable_usage auth0.domain",
+        ]
+    );
+    assert_eq!(
+        rule.violations[2].term, "auth0",
+        "the first term to find it is kept"
+    );
+    assert_eq!(rule.status, RuleStatus::NeedsMigration);
+}
+
+#[test]
+fn a_missing_expectation_is_a_violation() {
+    let result = eval(AUTH, &MemoryIndex::new());
+    let rule = &result.rules[0];
+    assert!(rule.violations.is_empty());
+    assert_eq!(rule.missing_expectations, ["CognitoClient"]);
+    assert_eq!(rule.status, RuleStatus::NeedsMigration);
+    assert_eq!(result.summary.total_violations, 1);
+    assert!(!result.passed());
+}
+
+#[test]
+fn clean_when_old_gone_and_new_present() {
+    let index = MemoryIndex::new().with(Source::SymbolName, "src/a.js", 2, "CognitoClient");
+    let result = eval(AUTH, &index);
+    let rule = &result.rules[0];
+    assert_eq!(rule.status, RuleStatus::Clean);
+    assert_eq!(
+        locations(&rule.expected_references),
+        ["src/a.js:2 symbols CognitoClient"]
+    );
+    assert!(result.passed());
+    assert_eq!(
+        rule.coverage,
+        Some(Coverage {
+            migrated: 1,
+            remaining: 0
+        })
+    );
+}
+
+#[test]
+fn coverage_and_missing_expectation_files() {
+    let index = MemoryIndex::new()
+        .with(Source::SymbolName, "a.js", 1, "CognitoClient")
+        .with(Source::SymbolName, "a.js", 2, "auth0")
+        .with(Source::SymbolName, "b.js", 1, "auth0")
+        .with(Source::SymbolName, "c.js", 1, "CognitoClient");
+    let rule = eval(AUTH, &index).rules.remove(0);
+    assert_eq!(rule.missing_expectation_files, ["b.js"]);
+    let coverage = rule.coverage.unwrap();
+    assert_eq!(
+        (coverage.migrated, coverage.remaining, coverage.total()),
+        (2, 2, 4)
+    );
+    assert!((coverage.percent() - 50.0).abs() < f64::EPSILON);
+}
+
+#[test]
+fn expect_not_findings_are_violations() {
+    let spec = r#"refactor_name: x
+rules:
+  - id: no-session
+    description: v2 must not use sessions
+    expect_not:
+      identifiers: [req.session]
+"#;
+    let index = MemoryIndex::new()
+        .with(Source::VariableUsage, "v2.js", 4, "req.session.user")
+        .with(Source::VariableUsage, "v2.js", 5, "req.sessionId");
+    let rule = eval(spec, &index).rules.remove(0);
+    assert_eq!(
+        locations(&rule.violations),
+        ["v2.js:4 variable_usage req.session.user"]
+    );
+    assert!(rule.coverage.is_none());
+    assert!(rule.missing_expectation_files.is_empty());
+}
+
+#[test]
+fn scope_limits_findings_and_expectations() {
+    let spec = r#"refactor_name: x
+rules:
+  - id: r
+    description: d
+    match: { identifiers: [auth0] }
+    expect: { identifiers: [cognito] }
+    scope: { include: ["backend/**"], exclude: ["backend/vendor/**"] }
+"#;
+    let index = MemoryIndex::new()
+        .with(Source::SymbolName, "backend/a.py", 1, "auth0")
+        .with(Source::SymbolName, "backend/vendor/x.py", 1, "auth0")
+        .with(Source::SymbolName, "frontend/a.js", 1, "auth0")
+        // An expectation met outside the scope does not count.
+        .with(Source::SymbolName, "frontend/b.js", 1, "cognito");
+    let rule = eval(spec, &index).rules.remove(0);
+    assert_eq!(
+        locations(&rule.violations),
+        ["backend/a.py:1 symbols auth0"]
+    );
+    assert_eq!(rule.missing_expectations, ["cognito"]);
+}
+
+#[test]
+fn each_kind_searches_its_own_columns() {
+    // One row per source, all holding the same value; each kind must see exactly its sources.
+    let mut index = MemoryIndex::new();
+    for (i, source) in Source::ALL.iter().enumerate() {
+        index.push(*source, "f.js", i as u32 + 1, "users", "");
+    }
+    for kind in TermKind::ALL {
+        let spec = format!(
+            "refactor_name: x\nrules:\n  - id: r\n    description: d\n    match:\n      {}: [users]\n",
+            kind.key()
+        );
+        let rule = eval(&spec, &index).rules.remove(0);
+        let mut seen: Vec<u32> = rule.violations.iter().map(|f| f.line).collect();
+        seen.sort_unstable();
+        let mut expected: Vec<u32> = kind
+            .sources()
+            .iter()
+            .map(|s| Source::ALL.iter().position(|a| a == s).unwrap() as u32 + 1)
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(seen, expected, "{kind:?}");
+    }
+}
+
+#[test]
+fn nothing_is_capped() {
+    let mut index = MemoryIndex::new();
+    for i in 0..5_000 {
+        index.push(Source::SymbolName, &format!("f{i}.js"), 1, "auth0", "");
+    }
+    let result = eval(AUTH, &index);
+    assert_eq!(result.rules[0].violations.len(), 5_000);
+    assert_eq!(result.summary.total_violations, 5_001);
+    assert_eq!(result.summary.by_severity[&Severity::High], 5_001);
+    assert_eq!(result.summary.by_severity[&Severity::Low], 0);
+}
+
+#[test]
+fn regex_terms_search_without_a_needle() {
+    let spec = "refactor_name: x\nrules:\n  - id: r\n    description: d\n    match:\n      expressions: ['/\\.product\\.id$/']\n";
+    let index = MemoryIndex::new()
+        .with(Source::AssignmentSource, "a.ts", 1, "item.product.id")
+        .with(Source::AssignmentSource, "a.ts", 2, "item.product.identity");
+    let rule = eval(spec, &index).rules.remove(0);
+    assert_eq!(
+        locations(&rule.violations),
+        ["a.ts:1 assignments item.product.id"]
+    );
+}
+
+#[test]
+fn json_contract() {
+    let index = MemoryIndex::new().with(Source::SymbolName, "a.js", 3, "auth0");
+    let json = serde_json::to_value(eval(AUTH, &index)).unwrap();
+    insta::assert_json_snapshot!(json);
+}

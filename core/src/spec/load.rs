@@ -14,6 +14,7 @@ pub(super) fn load(file: &str, yaml: &str) -> Result<Spec, SpecErrors> {
         file,
         source: yaml,
         errors: Vec::new(),
+        terms_written: 0,
     };
     let docs = match MarkedYaml::load_from_str(yaml) {
         Ok(docs) => docs,
@@ -52,6 +53,9 @@ struct Cx<'a> {
     file: &'a str,
     source: &'a str,
     errors: Vec<SpecError>,
+    /// Terms written in the rule being read, valid or not (to tell "checks nothing" apart
+    /// from "its terms are broken").
+    terms_written: usize,
 }
 
 type Map<'n, 'i> = &'n saphyr::AnnotatedMapping<'i, MarkedYaml<'i>>;
@@ -98,7 +102,10 @@ impl<'a> Cx<'a> {
         let mut found = HashMap::new();
         for (k, v) in map {
             let Some(name) = scalar_str(k) else {
-                self.error(k, format!("keys of {where_} must be names, found {}", describe(k)));
+                self.error(
+                    k,
+                    format!("keys of {where_} must be names, found {}", describe(k)),
+                );
                 continue;
             };
             match allowed.iter().find(|a| **a == name) {
@@ -154,7 +161,9 @@ impl<'a> Cx<'a> {
                 self.error(v, "the spec's name is empty");
             }
         }
-        let description = keys.get("description").and_then(|(_, v)| self.opt_string(v));
+        let description = keys
+            .get("description")
+            .and_then(|(_, v)| self.opt_string(v));
         let version = keys.get("version").and_then(|(_, v)| self.version(v));
         let metadata = keys
             .get("metadata")
@@ -184,7 +193,10 @@ impl<'a> Cx<'a> {
                 return Vec::new();
             }
             _ => {
-                self.error(node, format!("`rules` must be a list, found {}", describe(node)));
+                self.error(
+                    node,
+                    format!("`rules` must be a list, found {}", describe(node)),
+                );
                 return Vec::new();
             }
         };
@@ -219,11 +231,16 @@ impl<'a> Cx<'a> {
         let YamlData::Mapping(map) = &node.data else {
             self.error(
                 node,
-                format!("rule {} must be a mapping, found {}", index + 1, describe(node)),
+                format!(
+                    "rule {} must be a mapping, found {}",
+                    index + 1,
+                    describe(node)
+                ),
             );
             return None;
         };
         let keys = self.keys(map, RULE_KEYS, "a rule");
+        self.terms_written = 0;
         let id = match keys.get("id") {
             Some((_, v)) => self.string(v).and_then(|id| {
                 if id.trim().is_empty() {
@@ -279,13 +296,16 @@ impl<'a> Cx<'a> {
             .map(|(_, v)| self.scope(v))
             .unwrap_or_default();
         let guidance = keys.get("guidance").and_then(|(_, v)| self.opt_string(v));
-        if r#match.is_empty() && expect.is_empty() && expect_not.is_empty() {
-            let label = id
-                .as_deref()
-                .map_or_else(|| format!("rule {}", index + 1), |id| format!("rule `{id}`"));
+        if self.terms_written == 0 {
+            let label = id.as_deref().map_or_else(
+                || format!("rule {}", index + 1),
+                |id| format!("rule `{id}`"),
+            );
             self.error(
                 node,
-                format!("{label} checks nothing: give terms under `match`, `expect` or `expect_not`"),
+                format!(
+                    "{label} checks nothing: give terms under `match`, `expect` or `expect_not`"
+                ),
             );
         }
         Some(Rule {
@@ -311,11 +331,7 @@ impl<'a> Cx<'a> {
                     .map(|s| format!("write `{s}` in lower case"))
                     .or_else(|| closest(&text, &names).map(|s| format!("did you mean `{s}`?")))
                     .or_else(|| Some(format!("one of: {}", names.join(", "))));
-                self.error_at(
-                    node.span.start,
-                    format!("unknown severity `{text}`"),
-                    help,
-                );
+                self.error_at(node.span.start, format!("unknown severity `{text}`"), help);
                 None
             }
         }
@@ -328,7 +344,10 @@ impl<'a> Cx<'a> {
             _ => {
                 self.error_at(
                     node.span.start,
-                    format!("`{block}` must be a mapping of term kinds, found {}", describe(node)),
+                    format!(
+                        "`{block}` must be a mapping of term kinds, found {}",
+                        describe(node)
+                    ),
                     Some("e.g. `identifiers: [auth0]`".into()),
                 );
                 return TermSet::default();
@@ -340,9 +359,11 @@ impl<'a> Cx<'a> {
         }
         let mut terms = Vec::new();
         for kind in TermKind::ALL {
-            let entry = keys
-                .get(kind.key())
-                .or_else(|| (kind == TermKind::Expressions).then(|| keys.get("strings")).flatten());
+            let entry = keys.get(kind.key()).or_else(|| {
+                (kind == TermKind::Expressions)
+                    .then(|| keys.get("strings"))
+                    .flatten()
+            });
             if let Some((k, v)) = entry {
                 self.term_list(k, v, kind, &mut terms);
             }
@@ -362,6 +383,8 @@ impl<'a> Cx<'a> {
             YamlData::Sequence(items) => items,
             YamlData::Value(Scalar::Null) => return,
             _ => {
+                // Something was written; "checks nothing" would only add noise.
+                self.terms_written += 1;
                 self.error_at(
                     node.span.start,
                     format!("`{name}` must be a list of terms, found {}", describe(node)),
@@ -370,8 +393,11 @@ impl<'a> Cx<'a> {
                 return;
             }
         };
+        self.terms_written += items.len();
         for item in items {
-            let Some(text) = self.string(item) else { continue };
+            let Some(text) = self.string(item) else {
+                continue;
+            };
             match Pattern::new(&text) {
                 Ok(pattern) => out.push(Term {
                     text,
@@ -429,7 +455,9 @@ impl<'a> Cx<'a> {
         };
         let mut out = Vec::new();
         for item in items {
-            let Some(text) = self.string(item) else { continue };
+            let Some(text) = self.string(item) else {
+                continue;
+            };
             if text.is_empty() {
                 self.error(item, format!("empty glob in `{name}`"));
                 continue;
@@ -456,7 +484,10 @@ impl<'a> Cx<'a> {
             _ => {
                 self.error(
                     node,
-                    format!("`version` must be a number or a string, found {}", describe(node)),
+                    format!(
+                        "`version` must be a number or a string, found {}",
+                        describe(node)
+                    ),
                 );
                 None
             }
@@ -501,12 +532,21 @@ impl<'a> Cx<'a> {
     fn string(&mut self, node: &MarkedYaml<'_>) -> Option<String> {
         match &node.data {
             YamlData::Value(Scalar::String(s)) => Some(s.to_string()),
-            YamlData::Value(s @ (Scalar::Integer(_) | Scalar::FloatingPoint(_) | Scalar::Boolean(_))) => {
+            YamlData::Value(
+                s @ (Scalar::Integer(_) | Scalar::FloatingPoint(_) | Scalar::Boolean(_)),
+            ) => {
                 let raw = self.raw_text(node);
                 self.error_at(
                     node.span.start,
                     format!("expected text, found {}", describe(node)),
-                    Some(format!("quote it: \"{}\"", if raw.is_empty() { scalar_to_string(s) } else { raw })),
+                    Some(format!(
+                        "quote it: \"{}\"",
+                        if raw.is_empty() {
+                            scalar_to_string(s)
+                        } else {
+                            raw
+                        }
+                    )),
                 );
                 None
             }
