@@ -1,1 +1,329 @@
-//! The indexer: walks the repository, extracts rows with tree-sitter and writes .pf/repo_index.db.
+//! The indexer: walks the repository, extracts rows with tree-sitter and writes
+//! `.pf/repo_index.db`; and [`SqliteIndex`], the rule engine's read access to it.
+//!
+//! [`refresh`] is incremental: a file whose size and mtime are unchanged is not read; one whose
+//! content hash is unchanged is not re-extracted; deleted files lose their rows. Extraction runs
+//! in parallel (feature `parallel`, rayon) and sends results to the one thread that writes. A
+//! run is one SQLite transaction, so an interrupted run leaves the previous index whole.
+
+mod extract;
+mod js;
+mod python;
+mod rows;
+mod sql;
+mod store;
+mod walk;
+mod writer;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+pub use extract::{Extraction, Language, extract};
+pub use rows::FileRows;
+pub use store::SqliteIndex;
+pub use walk::{SkipReason, Skipped};
+pub use writer::IndexDbError;
+
+/// How [`refresh`] runs.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Rebuild from scratch instead of refreshing changed files.
+    pub full: bool,
+    /// Files larger than this are skipped (`too_large`).
+    pub max_file_bytes: u64,
+    /// Show a progress bar on a terminal for long runs.
+    pub progress: bool,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            full: false,
+            max_file_bytes: 2 * 1024 * 1024,
+            progress: false,
+        }
+    }
+}
+
+/// What one run of the indexer did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IndexReport {
+    /// Whether the index was rebuilt from scratch.
+    pub full: bool,
+    /// Files in the index after the run.
+    pub files_indexed: usize,
+    /// Files extracted in this run (new or changed).
+    pub files_extracted: usize,
+    /// Files seen for the first time.
+    pub files_new: usize,
+    /// Files whose content changed and were re-extracted.
+    pub files_reindexed: usize,
+    /// Files left as they were.
+    pub files_unchanged: usize,
+    /// Files removed from the index (deleted, or now skipped).
+    pub files_removed: usize,
+    /// Source files not indexed, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// Indexed files with syntax errors (indexed as far as the parser recovered).
+    pub parse_errors: Vec<String>,
+    /// Rows per table after the run.
+    pub rows: BTreeMap<String, u64>,
+    /// Wall-clock time of the run.
+    pub elapsed_ms: u64,
+}
+
+/// The work for one file that needs reading.
+struct Job {
+    candidate: walk::Candidate,
+    known_sha: Option<String>,
+}
+
+/// The result of reading (and maybe extracting) one file.
+enum Outcome {
+    /// The content hash is unchanged: only the mtime moves.
+    Unchanged { path: String, mtime_ns: i64 },
+    /// New or changed: its rows.
+    Extracted {
+        record: writer::FileRecord,
+        rows: Box<FileRows>,
+        is_new: bool,
+    },
+    /// Not indexable.
+    Skipped(Skipped),
+}
+
+/// Builds or refreshes the index at `db_path` for the repository at `root`.
+pub fn refresh(root: &Path, db_path: &Path, opts: &IndexOptions) -> anyhow::Result<IndexReport> {
+    let started = Instant::now();
+    if let Some(dir) = db_path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let (mut conn, reset) = writer::open(db_path)?;
+    let db = || format!("writing {}", db_path.display());
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .with_context(db)?;
+    writer::prepare_schema(&tx, reset).with_context(db)?;
+    let full = opts.full || reset;
+    if full {
+        writer::clear(&tx).with_context(db)?;
+    }
+    let known = writer::known_files(&tx).with_context(db)?;
+
+    let (candidates, mut skipped) = walk::walk(root, opts.max_file_bytes);
+    let mut report = IndexReport {
+        full,
+        ..IndexReport::default()
+    };
+    let mut seen: HashSet<String> = HashSet::with_capacity(candidates.len());
+    let mut jobs = Vec::new();
+    for candidate in candidates {
+        seen.insert(candidate.rel.clone());
+        match known.get(&candidate.rel) {
+            Some(k) if k.bytes == candidate.bytes && k.mtime_ns == candidate.mtime_ns => {
+                report.files_unchanged += 1;
+            }
+            k => jobs.push(Job {
+                known_sha: k.map(|k| k.sha256.clone()),
+                candidate,
+            }),
+        }
+    }
+    // Files gone from the walk, or skipped now, lose their rows.
+    for path in known.keys() {
+        if !seen.contains(path) || skipped.iter().any(|s| &s.path == path) {
+            writer::remove_file(&tx, path).with_context(db)?;
+            report.files_removed += 1;
+        }
+    }
+
+    let progress = progress::Bar::new(opts.progress, jobs.len());
+    let mut write = |outcome: Outcome| -> anyhow::Result<()> {
+        progress.inc();
+        match outcome {
+            Outcome::Unchanged { path, mtime_ns } => {
+                writer::touch_file(&tx, &path, mtime_ns).with_context(db)?;
+                report.files_unchanged += 1;
+            }
+            Outcome::Extracted {
+                record,
+                rows,
+                is_new,
+            } => {
+                if is_new {
+                    report.files_new += 1;
+                } else {
+                    writer::remove_file(&tx, &record.path).with_context(db)?;
+                    report.files_reindexed += 1;
+                }
+                report.files_extracted += 1;
+                writer::write_file(&tx, &record, &rows).with_context(db)?;
+            }
+            Outcome::Skipped(skip) => {
+                if known.contains_key(&skip.path) {
+                    writer::remove_file(&tx, &skip.path).with_context(db)?;
+                    report.files_removed += 1;
+                }
+                skipped.push(skip);
+            }
+        }
+        Ok(())
+    };
+    for_each_parallel(jobs, process, &mut write)?;
+    progress.finish();
+
+    skipped.sort();
+    writer::write_skipped(&tx, &skipped).with_context(db)?;
+    tx.commit().with_context(db)?;
+
+    report.skipped = skipped;
+    report.rows = writer::row_counts(&conn)
+        .with_context(db)?
+        .into_iter()
+        .collect();
+    report.files_indexed =
+        usize::try_from(report.rows.get("files").copied().unwrap_or(0)).unwrap_or(usize::MAX);
+    let mut stmt = conn
+        .prepare("SELECT path FROM files WHERE parse_status <> 'ok' ORDER BY path")
+        .with_context(db)?;
+    report.parse_errors = stmt
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+        .with_context(db)?;
+    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(report)
+}
+
+/// Reads one file and extracts its rows unless its content is unchanged.
+fn process(job: Job) -> Outcome {
+    let candidate = job.candidate;
+    let (sha256, text) = match walk::read(&candidate) {
+        Ok(read) => read,
+        Err(reason) => {
+            return Outcome::Skipped(Skipped {
+                path: candidate.rel,
+                reason,
+            });
+        }
+    };
+    if job.known_sha.as_deref() == Some(sha256.as_str()) {
+        return Outcome::Unchanged {
+            path: candidate.rel,
+            mtime_ns: candidate.mtime_ns,
+        };
+    }
+    // The extractors never panic by design; should one ever do, the file is still recorded
+    // (with an error status) and the run goes on.
+    let extraction = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        extract(&candidate.rel, candidate.language, &text)
+    }))
+    .unwrap_or_else(|_| Extraction {
+        rows: FileRows::default(),
+        syntax_errors: 1,
+    });
+    let loc = text.lines().count() as u64;
+    Outcome::Extracted {
+        record: writer::FileRecord {
+            path: candidate.rel,
+            sha256,
+            ext: candidate.ext,
+            bytes: candidate.bytes,
+            loc,
+            language: candidate.language.name(),
+            mtime_ns: candidate.mtime_ns,
+            syntax_errors: extraction.syntax_errors,
+        },
+        rows: Box::new(extraction.rows),
+        is_new: job.known_sha.is_none(),
+    }
+}
+
+/// Runs `work` on every item on all cores and hands each result to `sink` on this thread.
+#[cfg(feature = "parallel")]
+fn for_each_parallel<T, R, F, S>(items: Vec<T>, work: F, sink: &mut S) -> anyhow::Result<()>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync + Send,
+    S: FnMut(R) -> anyhow::Result<()>,
+{
+    use rayon::iter::{IntoParallelIterator, ParallelIterator};
+    let (tx, rx) = std::sync::mpsc::sync_channel::<R>(256);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            items.into_par_iter().for_each_with(tx, |tx, item| {
+                // A closed channel means the writer failed; the remaining work is moot.
+                let _ = tx.send(work(item));
+            });
+        });
+        // Dropping the receiver on error makes the producers stop quickly.
+        rx.into_iter().try_for_each(sink)
+    })
+}
+
+/// Runs `work` on every item on this thread (no `parallel` feature, e.g. under WASI).
+#[cfg(not(feature = "parallel"))]
+fn for_each_parallel<T, R, F, S>(items: Vec<T>, work: F, sink: &mut S) -> anyhow::Result<()>
+where
+    F: Fn(T) -> R,
+    S: FnMut(R) -> anyhow::Result<()>,
+{
+    items.into_iter().try_for_each(|item| sink(work(item)))
+}
+
+/// A progress bar on a terminal, or nothing.
+mod progress {
+    /// Runs shorter than this many files finish too fast for a bar to help.
+    #[cfg(feature = "progress")]
+    const MIN_FILES: usize = 500;
+
+    /// A progress bar that may be absent.
+    pub struct Bar {
+        #[cfg(feature = "progress")]
+        bar: Option<indicatif::ProgressBar>,
+    }
+
+    impl Bar {
+        /// A bar for `total` files, shown only when asked for, on a terminal, for long runs.
+        #[cfg_attr(not(feature = "progress"), allow(unused_variables))]
+        pub fn new(wanted: bool, total: usize) -> Bar {
+            #[cfg(feature = "progress")]
+            {
+                use std::io::IsTerminal as _;
+                let show = wanted && total >= MIN_FILES && std::io::stderr().is_terminal();
+                let bar = show.then(|| {
+                    let bar = indicatif::ProgressBar::new(total as u64);
+                    if let Ok(style) = indicatif::ProgressStyle::with_template(
+                        "indexing {bar:40} {pos}/{len} files ({eta})",
+                    ) {
+                        bar.set_style(style);
+                    }
+                    bar
+                });
+                Bar { bar }
+            }
+            #[cfg(not(feature = "progress"))]
+            Bar {}
+        }
+
+        /// One more file done.
+        pub fn inc(&self) {
+            #[cfg(feature = "progress")]
+            if let Some(bar) = &self.bar {
+                bar.inc(1);
+            }
+        }
+
+        /// Removes the bar.
+        pub fn finish(&self) {
+            #[cfg(feature = "progress")]
+            if let Some(bar) = &self.bar {
+                bar.finish_and_clear();
+            }
+        }
+    }
+}

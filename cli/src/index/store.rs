@@ -1,0 +1,126 @@
+//! [`SqliteIndex`]: the rule engine's read access to `.pf/repo_index.db`.
+//!
+//! Each [`Source`] maps to one query over its table. The engine's lowercase `needle` becomes an
+//! `instr(lower(column), ?)` filter: SQLite's `lower()` folds ASCII only, exactly the
+//! comparison the [`IndexStore`] contract asks for, so no row containing the needle is lost.
+//! Nothing is capped.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use aud_core::engine::IndexCoverage;
+use aud_core::index::{IndexRow, IndexStore, Source};
+use rusqlite::Connection;
+
+use super::writer;
+
+/// The code index in SQLite, opened read-only.
+pub struct SqliteIndex {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteIndex")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteIndex {
+    /// Opens an index written by `aud index`. Fails with a message naming the file when it is
+    /// missing, corrupt or written by a newer aud.
+    pub fn open(db_path: &Path) -> anyhow::Result<SqliteIndex> {
+        let conn = writer::open_read_only(db_path)?;
+        Ok(SqliteIndex {
+            conn,
+            path: db_path.to_path_buf(),
+        })
+    }
+
+    /// The underlying connection, for queries beyond the rule engine's (`aud query`).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// How much of the repository the index covers.
+    pub fn coverage(&self) -> anyhow::Result<IndexCoverage> {
+        let count = |sql: &str| -> anyhow::Result<usize> {
+            let n: i64 = self
+                .conn
+                .query_row(sql, [], |r| r.get(0))
+                .with_context(|| format!("reading {}", self.path.display()))?;
+            Ok(usize::try_from(n).unwrap_or(0))
+        };
+        Ok(IndexCoverage {
+            files_indexed: count("SELECT count(*) FROM files")?,
+            files_skipped: count("SELECT count(*) FROM skipped_files")?,
+            parse_errors: count("SELECT count(*) FROM files WHERE parse_status <> 'ok'")?,
+        })
+    }
+}
+
+/// The SELECT for a source: file, line, value, context; `{filter}` is replaced by the needle
+/// condition or by `1`.
+fn query(source: Source) -> &'static str {
+    match source {
+        Source::SymbolName => "SELECT path, line, name, type FROM symbols WHERE {filter}",
+        Source::JsxName => "SELECT path, line, name, type FROM symbols_jsx WHERE {filter}",
+        Source::VariableUsage => {
+            "SELECT file, line, variable_name, usage_type || ' in ' || in_function FROM variable_usage WHERE {filter}"
+        }
+        Source::AssignmentTarget => {
+            "SELECT file, line, target_var, 'assignment in ' || in_function FROM assignments WHERE {filter}"
+        }
+        Source::AssignmentSource => {
+            "SELECT file, line, source_expr, 'assigned to ' || target_var FROM assignments WHERE {filter}"
+        }
+        Source::CallCallee => {
+            "SELECT file, line, callee_function, 'call ' || callee_function || ' in ' || caller_function FROM function_call_args WHERE (argument_index IS NULL OR argument_index = 0) AND {filter}"
+        }
+        Source::CallArgument => {
+            "SELECT file, line, argument_expr, 'call ' || callee_function || ' arg ' || argument_index FROM function_call_args WHERE argument_expr IS NOT NULL AND {filter}"
+        }
+        Source::SqlQuery => {
+            "SELECT file_path, line_number, query_text, CASE WHEN parse_ok THEN command ELSE command || ' (unparsed)' END FROM sql_queries WHERE {filter}"
+        }
+        Source::SqlTable => {
+            "SELECT query_file, query_line, table_name, 'sql table' FROM sql_query_tables WHERE {filter}"
+        }
+        Source::ApiPath => "SELECT file, line, path, method FROM api_endpoints WHERE {filter}",
+    }
+}
+
+impl IndexStore for SqliteIndex {
+    type Error = rusqlite::Error;
+
+    fn scan(
+        &self,
+        source: Source,
+        needle: Option<&str>,
+        visit: &mut dyn FnMut(&IndexRow),
+    ) -> Result<(), rusqlite::Error> {
+        let filter = match needle {
+            Some(_) => format!("instr(lower({}), ?1) > 0", source.column()),
+            None => "1".to_owned(),
+        };
+        let sql = query(source).replace("{filter}", &filter);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = match needle {
+            Some(needle) => stmt.query([needle])?,
+            None => stmt.query([])?,
+        };
+        while let Some(row) = rows.next()? {
+            let line: i64 = row.get(1)?;
+            let index_row = IndexRow {
+                file: row.get(0)?,
+                line: u32::try_from(line).unwrap_or(0),
+                value: row.get(2)?,
+                context: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            };
+            visit(&index_row);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,341 @@
+//! Opening `.pf/repo_index.db` for writing and copying extracted rows into it.
+//!
+//! Only one thread ever writes. Every statement is prepared once per run (SQLite's statement
+//! cache) and all writes of a run happen inside one transaction, so a run killed half-way
+//! leaves the previous index whole.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use aud_core::schema::{INDEX_DDL, INDEX_SCHEMA_VERSION, PER_FILE_TABLES};
+use rusqlite::{Connection, OpenFlags, Transaction, params};
+
+use super::rows::FileRows;
+
+/// What can go wrong with the index database itself.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexDbError {
+    /// The database was written by a newer aud.
+    #[error(
+        "{path}: index schema version {found} is newer than this aud supports ({supported}); upgrade aud or delete the file"
+    )]
+    Newer {
+        /// The database file.
+        path: PathBuf,
+        /// Its `user_version`.
+        found: i64,
+        /// The version this build writes.
+        supported: i64,
+    },
+    /// The file is not a usable SQLite database.
+    #[error("{path}: not a valid aud index (corrupt or not SQLite); delete it and run `aud index`")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's complaint.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database does not exist yet.
+    #[error("{path}: no index yet; run `aud index`")]
+    Missing {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// Any other SQLite failure.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// A file's row in `files`, as the incremental check needs it.
+#[derive(Debug, Clone)]
+pub struct Known {
+    pub bytes: u64,
+    pub mtime_ns: i64,
+    pub sha256: String,
+}
+
+/// The `files` row of a file being written.
+#[derive(Debug, Clone)]
+pub struct FileRecord {
+    pub path: String,
+    pub sha256: String,
+    pub ext: String,
+    pub bytes: u64,
+    pub loc: u64,
+    pub language: &'static str,
+    pub mtime_ns: i64,
+    pub syntax_errors: u32,
+}
+
+/// Opens (creating if needed) the index for writing. Returns the connection and whether the
+/// existing contents must be discarded (an older schema).
+pub fn open(path: &Path) -> Result<(Connection, bool), IndexDbError> {
+    let sqlite = |source| IndexDbError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(sqlite)?;
+    let version = schema_version(&conn, path)?;
+    if version > INDEX_SCHEMA_VERSION {
+        return Err(IndexDbError::Newer {
+            path: path.to_path_buf(),
+            found: version,
+            supported: INDEX_SCHEMA_VERSION,
+        });
+    }
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(sqlite)?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL;")
+        .map_err(sqlite)?;
+    Ok((conn, version != 0 && version < INDEX_SCHEMA_VERSION))
+}
+
+/// Opens an existing index read-only, checking its version.
+pub fn open_read_only(path: &Path) -> Result<Connection, IndexDbError> {
+    if !path.is_file() {
+        return Err(IndexDbError::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|source| IndexDbError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let version = schema_version(&conn, path)?;
+    if version > INDEX_SCHEMA_VERSION {
+        return Err(IndexDbError::Newer {
+            path: path.to_path_buf(),
+            found: version,
+            supported: INDEX_SCHEMA_VERSION,
+        });
+    }
+    if version < INDEX_SCHEMA_VERSION {
+        return Err(IndexDbError::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(conn)
+}
+
+fn schema_version(conn: &Connection, path: &Path) -> Result<i64, IndexDbError> {
+    // Reading the schema forces SQLite to read the header: a corrupt file fails here.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .and_then(|_| conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)))
+    .map_err(|source| IndexDbError::Corrupt {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Creates the schema (dropping every table first when `reset`), inside `tx`.
+pub fn prepare_schema(tx: &Transaction<'_>, reset: bool) -> rusqlite::Result<()> {
+    if reset {
+        let tables: Vec<String> = {
+            let mut stmt = tx.prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for table in tables {
+            tx.execute_batch(&format!("DROP TABLE IF EXISTS \"{table}\";"))?;
+        }
+    }
+    tx.execute_batch(INDEX_DDL)?;
+    tx.execute_batch(&format!("PRAGMA user_version = {INDEX_SCHEMA_VERSION};"))?;
+    Ok(())
+}
+
+/// Empties every table of the index.
+pub fn clear(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    for (table, _) in PER_FILE_TABLES {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    tx.execute("DELETE FROM files", [])?;
+    tx.execute("DELETE FROM skipped_files", [])?;
+    Ok(())
+}
+
+/// Every file in the index with its size, mtime and hash.
+pub fn known_files(tx: &Transaction<'_>) -> rusqlite::Result<HashMap<String, Known>> {
+    let mut stmt = tx.prepare("SELECT path, bytes, mtime_ns, sha256 FROM files")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Known {
+                bytes: r.get::<_, i64>(1)?.try_into().unwrap_or(0),
+                mtime_ns: r.get(2)?,
+                sha256: r.get(3)?,
+            },
+        ))
+    })?;
+    rows.collect()
+}
+
+/// Removes a file and all its rows.
+pub fn remove_file(tx: &Transaction<'_>, path: &str) -> rusqlite::Result<()> {
+    for (table, column) in PER_FILE_TABLES {
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE {column} = ?1"))?
+            .execute([path])?;
+    }
+    tx.prepare_cached("DELETE FROM files WHERE path = ?1")?
+        .execute([path])?;
+    Ok(())
+}
+
+/// Records a new mtime for a file whose content did not change.
+pub fn touch_file(tx: &Transaction<'_>, path: &str, mtime_ns: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached("UPDATE files SET mtime_ns = ?2 WHERE path = ?1")?
+        .execute(params![path, mtime_ns])?;
+    Ok(())
+}
+
+/// Replaces the skipped-files list.
+pub fn write_skipped(
+    tx: &Transaction<'_>,
+    skipped: &[super::walk::Skipped],
+) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM skipped_files", [])?;
+    let mut stmt =
+        tx.prepare_cached("INSERT OR REPLACE INTO skipped_files (path, reason) VALUES (?1, ?2)")?;
+    for skip in skipped {
+        stmt.execute(params![skip.path, skip.reason.as_str()])?;
+    }
+    Ok(())
+}
+
+/// Writes a file's `files` row and all its rows (its old rows must be gone already).
+pub fn write_file(
+    tx: &Transaction<'_>,
+    file: &FileRecord,
+    rows: &FileRows,
+) -> rusqlite::Result<()> {
+    let path = file.path.as_str();
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO files (path, sha256, ext, bytes, loc, language, mtime_ns, parse_status, parse_errors)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        path,
+        file.sha256,
+        file.ext,
+        i64::try_from(file.bytes).unwrap_or(i64::MAX),
+        i64::try_from(file.loc).unwrap_or(i64::MAX),
+        file.language,
+        file.mtime_ns,
+        if file.syntax_errors == 0 { "ok" } else { "syntax_errors" },
+        file.syntax_errors,
+    ])?;
+
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO symbols (path, name, type, line, col, end_line, end_col, parent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for s in &rows.symbols {
+        stmt.execute(params![
+            path, s.name, s.kind, s.line, s.col, s.end_line, s.end_col, s.parent
+        ])?;
+    }
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO symbols_jsx (path, name, type, line, col) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for j in &rows.symbols_jsx {
+        stmt.execute(params![path, j.name, j.kind, j.line, j.col])?;
+    }
+    let mut stmt =
+        tx.prepare_cached("INSERT INTO refs (src, kind, value, line) VALUES (?1, ?2, ?3, ?4)")?;
+    for r in &rows.refs {
+        stmt.execute(params![path, r.kind, r.value, r.line])?;
+    }
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO variable_usage (file, line, col, variable_name, usage_type, in_function) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for u in &rows.variable_usage {
+        stmt.execute(params![
+            path,
+            u.line,
+            u.col,
+            u.variable_name,
+            u.usage_type,
+            u.in_function
+        ])?;
+    }
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO assignments (file, line, col, target_var, source_expr, in_function) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for a in &rows.assignments {
+        stmt.execute(params![
+            path,
+            a.line,
+            a.col,
+            a.target_var,
+            a.source_expr,
+            a.in_function
+        ])?;
+    }
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO function_call_args (file, line, col, caller_function, callee_function, argument_index, argument_expr) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for c in &rows.function_call_args {
+        stmt.execute(params![
+            path,
+            c.line,
+            c.col,
+            c.caller_function,
+            c.callee_function,
+            c.argument_index,
+            c.argument_expr
+        ])?;
+    }
+    let mut query_stmt = tx.prepare_cached(
+        "INSERT INTO sql_queries (file_path, line_number, query_text, command, parse_ok) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut table_stmt = tx.prepare_cached(
+        "INSERT INTO sql_query_tables (query_file, query_line, table_name) VALUES (?1, ?2, ?3)",
+    )?;
+    for q in &rows.sql_queries {
+        query_stmt.execute(params![path, q.line, q.query_text, q.command, q.parse_ok])?;
+        for table in &q.tables {
+            table_stmt.execute(params![path, q.line, table])?;
+        }
+    }
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO api_endpoints (file, line, method, path, handler_function, framework) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for e in &rows.api_endpoints {
+        stmt.execute(params![
+            path,
+            e.line,
+            e.method,
+            e.path,
+            e.handler_function,
+            e.framework
+        ])?;
+    }
+    Ok(())
+}
+
+/// Rows per table, for the summary.
+pub fn row_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut counts = Vec::new();
+    for table in std::iter::once("files")
+        .chain(PER_FILE_TABLES.iter().map(|(t, _)| *t))
+        .chain(std::iter::once("skipped_files"))
+    {
+        let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        counts.push((table.to_owned(), u64::try_from(n).unwrap_or(0)));
+    }
+    Ok(counts)
+}
