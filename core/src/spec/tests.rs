@@ -259,3 +259,63 @@ fn key_lists_agree_with_the_schema_types() {
     assert_eq!(keys(Some("TermsFile")), sorted(TERMS_KEYS));
     assert_eq!(keys(Some("ScopeFile")), sorted(SCOPE_KEYS));
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Fragments of real specs, so that generated inputs get past the YAML parser often.
+    const PIECES: &[&str] = &[
+        "refactor_name: x\n",
+        "rules:\n",
+        "  - id: r\n",
+        "    description: d\n",
+        "    match:\n",
+        "      identifiers: [a, '/(b/']\n",
+        "    expect: {identifiers: []}\n",
+        "    scope: {include: ['src/**', '[']}\n",
+        "    severity: high\n",
+        "version: 1.0\n",
+        "metadata: {a: [1, {b: c}]}\n",
+        "  - 12\n",
+        "- x\n",
+        ": :\n",
+        "&a [*a]\n",
+        "!!binary x\n",
+        "rules: *x\n",
+        "\t\n",
+        "---\n",
+        "{",
+        "'",
+        "\"\\u",
+        "\u{feff}",
+        "context_name: y\n",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Arbitrary text is either a spec or a list of errors with positions: never a panic.
+        #[test]
+        fn arbitrary_text(text in "\\PC{0,200}") {
+            check(&text);
+        }
+
+        /// Shuffled fragments of real specs, likewise.
+        #[test]
+        fn spliced_fragments(picks in proptest::collection::vec(0..PIECES.len(), 0..16)) {
+            let text: String = picks.iter().map(|i| PIECES[*i]).collect();
+            check(&text);
+        }
+    }
+
+    fn check(text: &str) {
+        if let Err(errors) = Spec::parse("fuzz.yaml", text) {
+            assert!(!errors.errors.is_empty());
+            for e in &errors.errors {
+                assert!(e.line >= 1 && e.column >= 1, "{e}");
+                assert!(!e.message.is_empty());
+            }
+        }
+    }
+}

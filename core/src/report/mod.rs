@@ -1,1 +1,3 @@
 //! Renders an [`crate::engine::Evaluation`] for people and machines.
+
+pub mod text;
