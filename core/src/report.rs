@@ -1,1 +1,0 @@
-//! Renders an [`crate::engine::Evaluation`] for people and machines.
