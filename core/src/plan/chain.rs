@@ -121,6 +121,7 @@ pub fn verify_chain(runs: &[Run]) -> ChainStatus {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)] // Tests fail loudly; case tables are tuples.
 mod tests {
     use super::*;
     use crate::plan::model::AuditStatus;

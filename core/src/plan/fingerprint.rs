@@ -140,6 +140,7 @@ pub fn diff_findings(previous: Option<&[RunFinding]>, current: &[RunFinding]) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)] // Tests fail loudly; case tables are tuples.
 mod tests {
     use super::*;
     use crate::engine::evaluate;

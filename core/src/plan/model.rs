@@ -393,6 +393,7 @@ pub enum PlanError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)] // Tests fail loudly; case tables are tuples.
 mod tests {
     use super::*;
 

@@ -75,6 +75,7 @@ fn merge(lines: &[u32], radius: u32) -> Vec<LineRange> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)] // Tests fail loudly; case tables are tuples.
 mod tests {
     use super::*;
 

@@ -53,6 +53,7 @@ pub fn conclude(before: TaskStatus, violations: usize, auto_update: bool) -> Tra
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)] // Tests fail loudly; case tables are tuples.
 mod tests {
     use super::*;
     use AuditStatus::{Fail, Pass};

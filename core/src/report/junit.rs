@@ -97,6 +97,7 @@ fn escape(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)] // Tests fail loudly; case tables are tuples.
 mod tests {
     use super::*;
     use crate::engine::evaluate;

@@ -108,6 +108,7 @@ pub fn render(evaluation: &Evaluation, subject: &Subject) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)] // Tests fail loudly; case tables are tuples.
 mod tests {
     use super::*;
     use crate::engine::evaluate;
