@@ -90,6 +90,12 @@ pub trait PlanStore {
     /// The task's latest run, with its findings.
     fn last_run(&self, plan_id: i64, task_number: u32) -> Result<Option<Run>, Self::Error>;
 
-    /// Archives the plan: from then on it is immutable.
-    fn archive_plan(&mut self, plan_id: i64, notes: Option<&str>) -> Result<Plan, Self::Error>;
+    /// Archives the plan, recording a final snapshot at `git_commit`: from then on it is
+    /// immutable.
+    fn archive_plan(
+        &mut self,
+        plan_id: i64,
+        notes: Option<&str>,
+        git_commit: Option<&str>,
+    ) -> Result<Plan, Self::Error>;
 }

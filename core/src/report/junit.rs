@@ -11,19 +11,13 @@ use super::Subject;
 
 /// Renders `evaluation` as a JUnit XML document.
 pub fn render(evaluation: &Evaluation, subject: &Subject) -> String {
-    let tests = evaluation.rules.len();
-    let failures = evaluation
-        .rules
-        .iter()
-        .filter(|r| r.status == RuleStatus::NeedsMigration)
-        .count();
-    let suite = match (subject.plan_id, subject.task_number, &subject.title) {
-        (Some(p), Some(t), Some(title)) => format!("plan {p} task {t}: {title}"),
-        (Some(p), Some(t), None) => format!("plan {p} task {t}"),
-        _ => evaluation.spec.name.clone(),
-    };
-    let classname = format!("aud.{}", evaluation.spec.name);
+    render_many(&[(evaluation, subject)])
+}
 
+/// Renders several evaluations (the tasks of a plan) as one document, one test suite each.
+pub fn render_many(evaluations: &[(&Evaluation, &Subject)]) -> String {
+    let tests: usize = evaluations.iter().map(|(e, _)| e.rules.len()).sum();
+    let failures: usize = evaluations.iter().map(|(e, _)| failing(e)).sum();
     let mut out = String::new();
     // Writing to a String cannot fail.
     let _ = writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
@@ -31,6 +25,32 @@ pub fn render(evaluation: &Evaluation, subject: &Subject) -> String {
         out,
         r#"<testsuites name="aud" tests="{tests}" failures="{failures}" errors="0">"#
     );
+    for (evaluation, subject) in evaluations {
+        suite(&mut out, evaluation, subject);
+    }
+    let _ = writeln!(out, "</testsuites>");
+    out
+}
+
+fn failing(evaluation: &Evaluation) -> usize {
+    evaluation
+        .rules
+        .iter()
+        .filter(|r| r.status == RuleStatus::NeedsMigration)
+        .count()
+}
+
+/// One `<testsuite>`.
+fn suite(out: &mut String, evaluation: &Evaluation, subject: &Subject) {
+    let tests = evaluation.rules.len();
+    let failures = failing(evaluation);
+    let suite = match (subject.plan_id, subject.task_number, &subject.title) {
+        (Some(p), Some(t), Some(title)) => format!("plan {p} task {t}: {title}"),
+        (Some(p), Some(t), None) => format!("plan {p} task {t}"),
+        _ => evaluation.spec.name.clone(),
+    };
+    let classname = format!("aud.{}", evaluation.spec.name);
+
     let _ = writeln!(
         out,
         r#"  <testsuite name="{}" tests="{tests}" failures="{failures}" errors="0" skipped="0">"#,
@@ -74,8 +94,6 @@ pub fn render(evaluation: &Evaluation, subject: &Subject) -> String {
         let _ = writeln!(out, "    </testcase>");
     }
     let _ = writeln!(out, "  </testsuite>");
-    let _ = writeln!(out, "</testsuites>");
-    out
 }
 
 /// Escapes text for XML attributes and content; drops characters XML 1.0 cannot hold.

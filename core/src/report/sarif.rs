@@ -24,6 +24,27 @@ pub fn level(severity: Severity) -> &'static str {
 
 /// Renders `evaluation` as a SARIF 2.1.0 log (pretty JSON with a final newline).
 pub fn render(evaluation: &Evaluation, subject: &Subject) -> String {
+    render_many(&[(evaluation, subject)])
+}
+
+/// Renders several evaluations (the tasks of a plan) as one SARIF log with one run each.
+pub fn render_many(evaluations: &[(&Evaluation, &Subject)]) -> String {
+    let runs: Vec<Value> = evaluations
+        .iter()
+        .map(|(evaluation, subject)| run(evaluation, subject))
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": runs,
+    });
+    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// One SARIF run.
+fn run(evaluation: &Evaluation, subject: &Subject) -> Value {
     let rules: Vec<Value> = evaluation
         .rules
         .iter()
@@ -97,14 +118,7 @@ pub fn render(evaluation: &Evaluation, subject: &Subject) -> String {
     if let Some(task_number) = subject.task_number {
         run["properties"]["taskNumber"] = json!(task_number);
     }
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [run],
-    });
-    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
-    out.push('\n');
-    out
+    run
 }
 
 #[cfg(test)]
