@@ -7,10 +7,13 @@
 //! |---|---|---|
 //! | any | 0 | `completed` |
 //! | `completed` | > 0 | `failed` (a regression) |
+//! | `failed` | > 0 | `failed` (the regression stands) |
 //! | anything else | > 0 | `in_progress` |
 //!
-//! A regression (a completed task that fails verification) is reported with or without
-//! `--auto-update`, and makes the command exit 1 like any violation.
+//! The original turned a failed task that still fails into `in_progress`, hiding the regression;
+//! here it stays `failed` until it passes. A regression (a completed or failed task with
+//! violations) is reported with or without `--auto-update`, and makes the command exit 1 like
+//! any violation.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +28,7 @@ pub struct Transition {
     pub status: TaskStatus,
     /// Whether `status` differs from the status before.
     pub changed: bool,
-    /// The task was completed and now has violations.
+    /// The task was completed (or had already regressed) and has violations.
     pub regression: bool,
 }
 
@@ -37,7 +40,7 @@ pub fn conclude(before: TaskStatus, violations: usize, auto_update: bool) -> Tra
     } else {
         AuditStatus::Fail
     };
-    let regression = before == TaskStatus::Completed && violations > 0;
+    let regression = matches!(before, TaskStatus::Completed | TaskStatus::Failed) && violations > 0;
     let status = match (auto_update, audit_status) {
         (false, _) => before,
         (true, AuditStatus::Pass) => TaskStatus::Completed,
@@ -83,7 +86,7 @@ mod tests {
         check(InProgress, 0, true, (Pass, Completed, false));
         check(Completed, 0, true, (Pass, Completed, false));
         check(Completed, 2, true, (Fail, Failed, true));
-        check(Failed, 2, true, (Fail, InProgress, false));
+        check(Failed, 2, true, (Fail, Failed, true));
         check(Failed, 0, true, (Pass, Completed, false));
         check(Blocked, 1, true, (Fail, InProgress, false));
         check(Blocked, 0, true, (Pass, Completed, false));
@@ -93,7 +96,8 @@ mod tests {
     fn without_auto_update_only_the_audit_status_changes() {
         for &before in TaskStatus::ALL {
             check(before, 0, false, (Pass, before, false));
-            check(before, 5, false, (Fail, before, before == Completed));
+            let regressed = matches!(before, Completed | Failed);
+            check(before, 5, false, (Fail, before, regressed));
         }
     }
 }
