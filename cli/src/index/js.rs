@@ -177,7 +177,7 @@ fn chain_depth(out: &Out<'_>, node: Node<'_>, depth: usize) -> Option<String> {
 
 /// The value of a string literal, without its quotes.
 fn string_value(out: &Out<'_>, node: Node<'_>) -> String {
-    strip_quotes(out.text(node)).to_owned()
+    super::extract::unescape(strip_quotes(out.text(node)))
 }
 
 /// The text of a template literal between its backticks, substitutions as written.

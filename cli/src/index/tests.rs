@@ -180,3 +180,16 @@ fn hostile_input_never_panics() {
     let _ = py("\u{feff}\0\u{fffd}def");
     let _ = rows(Language::Tsx, "a.tsx", "<<<>>> </ {{{");
 }
+
+#[test]
+fn escaped_quotes_in_queries_are_resolved() {
+    let rows = py("cur.execute('UPDATE \"user\" SET old_id = nextval(\\'user_id_seq\\')')\n");
+    assert_eq!(rows.sql_queries.len(), 1);
+    assert!(rows.sql_queries[0].parse_ok, "{:?}", rows.sql_queries[0]);
+    assert_eq!(rows.sql_queries[0].tables, ["user"]);
+    let rows = js("db.query('SELECT * FROM \\'odd\\' WHERE a = \\'b\\'')");
+    assert_eq!(
+        rows.sql_queries[0].query_text,
+        "SELECT * FROM 'odd' WHERE a = 'b'"
+    );
+}
