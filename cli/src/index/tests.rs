@@ -193,3 +193,52 @@ fn escaped_quotes_in_queries_are_resolved() {
         "SELECT * FROM 'odd' WHERE a = 'b'"
     );
 }
+
+#[test]
+fn the_rule_engine_reads_the_written_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("js"), tmp.path());
+    let db = tmp.path().join(".pf/repo_index.db");
+    let report = super::refresh(tmp.path(), &db, &super::IndexOptions::default()).unwrap();
+    assert_eq!(report.files_indexed, 4);
+
+    let index = super::SqliteIndex::open(&db).unwrap();
+    let coverage = index.coverage().unwrap();
+    assert_eq!(
+        (
+            coverage.files_indexed,
+            coverage.files_skipped,
+            coverage.parse_errors
+        ),
+        (4, 1, 1)
+    );
+    let spec = aud_core::spec::Spec::parse(
+        "spec.yaml",
+        "refactor_name: auth0 to cognito\nrules:\n  - id: remove-auth0\n    description: no auth0\n    match:\n      identifiers: [AuthenticationClient]\n      sql_tables: [users]\n      api_routes: [/posts]\n",
+    )
+    .unwrap();
+    let evaluation = aud_core::engine::evaluate(&spec, &index).unwrap();
+    let mut found: Vec<(String, u32, String, String)> = evaluation.rules[0]
+        .violations
+        .iter()
+        .map(|f| (f.file.clone(), f.line, f.source.clone(), f.context.clone()))
+        .collect();
+    found.sort();
+    insta::assert_yaml_snapshot!(found);
+}
+
+#[test]
+fn a_newer_index_is_refused_with_its_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("repo_index.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA user_version = 999;").unwrap();
+    drop(conn);
+    let err = super::refresh(tmp.path(), &db, &super::IndexOptions::default()).unwrap_err();
+    let message = format!("{err:#}");
+    assert!(
+        message.contains("repo_index.db") && message.contains("newer"),
+        "{message}"
+    );
+    assert!(super::SqliteIndex::open(&db).is_err());
+}
