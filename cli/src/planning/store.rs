@@ -710,3 +710,63 @@ impl PlanStore for SqlitePlanStore {
         Ok(plan)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly.
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sqlite_store_meets_the_contract() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("planning.db");
+        aud_core::plan::conformance::check(|| {
+            let _ = std::fs::remove_file(&path);
+            SqlitePlanStore::open(&path, "planning.db").unwrap()
+        });
+    }
+
+    #[test]
+    fn triggers_refuse_changes_to_archived_plans_behind_the_store() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = SqlitePlanStore::open(&tmp.path().join("p.db"), "p.db").unwrap();
+        store.create_plan("p", None, None).unwrap();
+        store
+            .add_task(
+                1,
+                &NewTask {
+                    title: "t".into(),
+                    ..NewTask::default()
+                },
+            )
+            .unwrap();
+        store.add_job(1, 1, "j", false).unwrap();
+        store.archive_plan(1, None, None).unwrap();
+        let conn = store.connection();
+        for sql in [
+            "UPDATE plans SET status = 'active' WHERE id = 1",
+            "DELETE FROM plans WHERE id = 1",
+            "UPDATE plan_jobs SET completed = 1",
+            "DELETE FROM plan_jobs",
+            "INSERT INTO plan_jobs (task_id, job_number, description, created_at) VALUES (1, 2, 'x', 'now')",
+            "INSERT INTO plan_tasks (plan_id, task_number, title, created_at) VALUES (1, 2, 'x', 'now')",
+            "UPDATE code_snapshots SET checkpoint_name = 'x'",
+            "DELETE FROM code_snapshots",
+            "INSERT INTO plan_specs (plan_id, spec_yaml, created_at) VALUES (1, 'x', 'now')",
+        ] {
+            let err = conn.execute(sql, []).unwrap_err();
+            assert!(
+                err.to_string().contains("archived and immutable"),
+                "{sql}: {err}"
+            );
+        }
+        let snapshots: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM code_snapshots WHERE checkpoint_name = 'archive'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(snapshots, 1);
+    }
+}

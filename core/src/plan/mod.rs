@@ -10,10 +10,15 @@
 //! - [`reads`]: the line ranges an agent should read to fix the violations (`--emit-reads`);
 //! - [`fingerprint`]: finding identities that survive moved lines, and the new/fixed diff;
 //! - [`chain`]: the hash chain over verification runs that makes tampering evident;
-//! - [`store`]: the storage interface.
+//! - [`store`]: the storage interface, and [`memory`] its in-memory implementation (the
+//!   contract both stores meet is one executable check, `conformance`, under the `testing`
+//!   feature).
 
 pub mod chain;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance;
 pub mod fingerprint;
+pub mod memory;
 pub mod model;
 pub mod reads;
 pub mod store;
@@ -21,6 +26,7 @@ pub mod transition;
 
 pub use chain::{ChainStatus, GENESIS_HASH, run_hash, verify_chain};
 pub use fingerprint::{FindingDiff, RunFinding, diff_findings, fingerprint_evaluation};
+pub use memory::MemoryPlanStore;
 pub use model::{
     AuditStatus, Job, NewPhase, NewRun, NewTask, Phase, Plan, PlanError, PlanStatus, PlanSummary,
     RuleTotal, Run, Task, TaskStatus, TaskUpdate,
