@@ -12,6 +12,8 @@ mod python;
 mod rows;
 mod sql;
 mod store;
+#[cfg(test)]
+mod tests;
 mod walk;
 mod writer;
 

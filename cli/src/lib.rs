@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod exit;
 pub mod index;
 pub mod output;
+pub mod planning;
 pub mod root;
 
 use std::ffi::OsString;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use aud_core::engine::{self, Evaluation};
 use aud_core::report::text::{self, TextOptions};
+use aud_core::report::{Subject, junit, sarif};
 use aud_core::spec::Spec;
 
 use crate::exit::Outcome;
@@ -20,6 +21,7 @@ use crate::root::Context;
 #[command(after_help = "Examples:
   aud refactor --file specs/auth0.yaml
   aud refactor --file specs/auth0.yaml --format json --output report.json
+  aud refactor --file specs/auth0.yaml --format sarif --output aud.sarif
   aud refactor --file specs/auth0.yaml --validate-only
 
 Exit codes: 0 clean, 1 violations, 2 bad spec or error.")]
@@ -68,9 +70,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
             },
         ),
         ReportFormat::Json => serde_json::to_string_pretty(&eval)? + "\n",
-        ReportFormat::Sarif | ReportFormat::Junit => {
-            anyhow::bail!("--format sarif and junit are available on `aud planning verify-task`")
-        }
+        ReportFormat::Sarif => sarif::render(&eval, &subject()),
+        ReportFormat::Junit => junit::render(&eval, &subject()),
     };
     match &args.output {
         Some(path) => output::write_atomic(path, rendered.as_bytes())?,
@@ -81,6 +82,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Violations
     })
+}
+
+fn subject() -> Subject {
+    Subject {
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        ..Subject::default()
+    }
 }
 
 /// Reads and validates a spec file; every problem is reported with its line.

@@ -123,7 +123,7 @@ pub const MAX_DEPTH: usize = 400;
 
 /// The longest expression text stored, in bytes; longer text is cut at a character boundary and
 /// ends with `…`. Keeps huge inline callbacks from bloating the index.
-const MAX_EXPR_BYTES: usize = 2000;
+const MAX_EXPR_BYTES: usize = 1000;
 
 /// The extraction state shared by the language walkers.
 pub struct Out<'a> {
@@ -326,4 +326,34 @@ pub fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
 pub fn children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
     node.children(&mut cursor).collect()
+}
+
+/// Resolves the common backslash escapes of a string literal (`\'`, `\"`, `\\`, `\n`, `\t`,
+/// `\r`) so that a query reads as the driver receives it. Other escapes stay as written.
+pub fn unescape(text: &str) -> String {
+    if !text.contains('\\') {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(q @ ('\'' | '"' | '\\' | '`')) => out.push(q),
+            // A line continuation joins the lines.
+            Some('\n') => {}
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }

@@ -177,7 +177,7 @@ fn chain_depth(out: &Out<'_>, node: Node<'_>, depth: usize) -> Option<String> {
 
 /// The value of a string literal, without its quotes.
 fn string_value(out: &Out<'_>, node: Node<'_>) -> String {
-    strip_quotes(out.text(node)).to_owned()
+    super::extract::unescape(strip_quotes(out.text(node)))
 }
 
 /// The text of a template literal between its backticks, substitutions as written.
@@ -612,10 +612,16 @@ fn call(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
     let func = node
         .child_by_field_name("function")
         .or_else(|| node.child_by_field_name("constructor"));
-    let Some(func) = func else {
+    let Some(mut func) = func else {
         visit_children(out, node, depth);
         return;
     };
+    // tree-sitter-typescript reads `await a.b<T>(x)` as a call of `await a.b`: look through it.
+    if func.kind() == "await_expression"
+        && let Some(inner) = func.named_child(0)
+    {
+        func = inner;
+    }
     let args_node = node.child_by_field_name("arguments");
     let args: Vec<Node<'_>> = match args_node {
         Some(a) if a.kind() == "arguments" => named_children(a),
@@ -624,7 +630,7 @@ fn call(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
     };
     let callee = match func.kind() {
         "import" => "import".to_owned(),
-        _ => chain(out, func).unwrap_or_else(|| out.expr(func)),
+        _ => callee_text(out, func, 0),
     };
     out.call(node, callee.clone(), &args);
 
@@ -642,7 +648,7 @@ fn call(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
             value: module,
         });
     }
-    express_route(out, node, func, &args);
+    express_route(out, func, &args);
 
     // The callee: `jwt.sign` reads `jwt`; `a.b().c` visits the inner call.
     match func.kind() {
@@ -662,6 +668,37 @@ fn call(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
     }
 }
 
+/// The callee as written, without the line breaks of a fluent chain
+/// (`router.route('/x').get`, not `router.route('/x')\n  .get`).
+fn callee_text(out: &Out<'_>, func: Node<'_>, depth: usize) -> String {
+    if let Some(name) = chain(out, func) {
+        return name;
+    }
+    if depth < MAX_DEPTH
+        && func.kind() == "member_expression"
+        && let (Some(object), Some(property)) = (
+            func.child_by_field_name("object"),
+            func.child_by_field_name("property"),
+        )
+    {
+        return format!(
+            "{}.{}",
+            callee_text(out, object, depth + 1),
+            out.text(property)
+        );
+    }
+    if depth < MAX_DEPTH
+        && func.kind() == "call_expression"
+        && let (Some(inner), Some(args)) = (
+            func.child_by_field_name("function"),
+            func.child_by_field_name("arguments"),
+        )
+    {
+        return format!("{}{}", callee_text(out, inner, depth + 1), out.expr(args));
+    }
+    out.expr(func)
+}
+
 fn routerish(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
     last == "app"
@@ -672,7 +709,7 @@ fn routerish(name: &str) -> bool {
 }
 
 /// Express: `app.get('/x', h)`, `router.post(...)`, `app.route('/x').get(h).post(h)`.
-fn express_route(out: &mut Out<'_>, node: Node<'_>, func: Node<'_>, args: &[Node<'_>]) {
+fn express_route(out: &mut Out<'_>, func: Node<'_>, args: &[Node<'_>]) {
     if func.kind() != "member_expression" {
         return;
     }
@@ -711,7 +748,8 @@ fn express_route(out: &mut Out<'_>, node: Node<'_>, func: Node<'_>, args: &[Node
             .map(|n| out.text(n).to_owned()),
     });
     out.rows.api_endpoints.push(Endpoint {
-        line: super::extract::line(node),
+        // In a fluent chain the method's own line, not the chain's first.
+        line: super::extract::line(property),
         method: method.to_ascii_uppercase(),
         path,
         handler_function: handler,

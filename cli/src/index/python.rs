@@ -246,10 +246,15 @@ impl Py<'_, '_> {
 
     /// A string's value: its contents, interpolations written as `?`.
     fn string_value(&self, node: Node<'_>) -> String {
+        let raw = node
+            .named_child(0)
+            .filter(|start| start.kind() == "string_start")
+            .is_some_and(|start| self.out.text(start).contains(['r', 'R']));
         let mut value = String::new();
         for child in named_children(node) {
             match child.kind() {
-                "string_content" => value.push_str(self.out.text(child)),
+                "string_content" if raw => value.push_str(self.out.text(child)),
+                "string_content" => value.push_str(&super::extract::unescape(self.out.text(child))),
                 "interpolation" => value.push('?'),
                 _ => {}
             }

@@ -37,10 +37,10 @@ static SHAPE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?isx)^\s*(?:
             select\s.+?\sfrom\s+[\w`\x22\[($?:@]
-          | insert\s+(?:or\s+\w+\s+)?(?:ignore\s+)?into\s+[\w`\x22\[]
-          | replace\s+into\s+[\w`\x22\[]
-          | update\s+[\w`\x22\[.]+\s+(?:\w+\s+)?set\b
-          | delete\s+(?:\w+\s+)?from\s+[\w`\x22\[]
+          | insert\s+(?:or\s+\w+\s+)?(?:ignore\s+)?into\s+[\w`\x22\[$?:@]
+          | replace\s+into\s+[\w`\x22\[$?:@]
+          | update\s+[\w`\x22\[.$?:@{}]+\s+(?:\w+\s+)?set\b
+          | delete\s+(?:\w+\s+)?from\s+[\w`\x22\[$?:@]
           | create\s+(?:or\s+replace\s+)?(?:unique\s+|temp\s+|temporary\s+|virtual\s+)*(?:table|index|view|trigger|schema|database|sequence|type|function|extension)\s
           | alter\s+(?:table|index|view|sequence|type|database|schema)\s
           | drop\s+(?:table|index|view|trigger|schema|database|sequence|type|function|extension)\s

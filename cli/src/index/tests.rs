@@ -1,0 +1,244 @@
+//! Golden tests: every row extracted from the fixture repositories under
+//! `tests/fixtures/index/`, compared with the reviewed snapshots in `snapshots/`; plus small
+//! data-driven checks of single constructs.
+#![allow(clippy::unwrap_used)] // Tests fail loudly on a broken fixture.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::extract::{Language, extract};
+use super::rows::FileRows;
+use super::walk::{self, Skipped};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/index")
+        .join(name)
+}
+
+#[derive(Serialize)]
+struct FileSnapshot {
+    language: &'static str,
+    syntax_errors: u32,
+    rows: FileRows,
+}
+
+#[derive(Serialize)]
+struct RepoSnapshot {
+    files: BTreeMap<String, FileSnapshot>,
+    skipped: Vec<Skipped>,
+}
+
+/// Walks a copy of a fixture, with a symlink loop and a git-ignored file added at test time,
+/// and extracts every file.
+fn snapshot_of(name: &str) -> RepoSnapshot {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(name), tmp.path());
+    std::fs::create_dir_all(tmp.path().join("generated")).unwrap();
+    std::fs::write(tmp.path().join("generated/out.js"), "const ignored = 1;\n").unwrap();
+    std::fs::write(tmp.path().join(".gitignore"), "generated/\n").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(tmp.path(), tmp.path().join("loop")).unwrap();
+
+    let (candidates, mut skipped) = walk::walk(tmp.path(), 2 * 1024 * 1024);
+    let mut files = BTreeMap::new();
+    for candidate in candidates {
+        match walk::read(&candidate) {
+            Ok((_, text)) => {
+                let extraction = extract(&candidate.rel, candidate.language, &text);
+                files.insert(
+                    candidate.rel.clone(),
+                    FileSnapshot {
+                        language: candidate.language.name(),
+                        syntax_errors: extraction.syntax_errors,
+                        rows: extraction.rows,
+                    },
+                );
+            }
+            Err(reason) => skipped.push(Skipped {
+                path: candidate.rel,
+                reason,
+            }),
+        }
+    }
+    skipped.sort();
+    RepoSnapshot { files, skipped }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn javascript_fixture() {
+    insta::assert_yaml_snapshot!(snapshot_of("js"));
+}
+
+#[test]
+fn typescript_fixture() {
+    insta::assert_yaml_snapshot!(snapshot_of("ts"));
+}
+
+#[test]
+fn python_fixture() {
+    insta::assert_yaml_snapshot!(snapshot_of("python"));
+}
+
+fn rows(language: Language, path: &str, src: &str) -> FileRows {
+    extract(path, language, src).rows
+}
+
+fn js(src: &str) -> FileRows {
+    rows(Language::JavaScript, "a.js", src)
+}
+
+fn py(src: &str) -> FileRows {
+    rows(Language::Python, "a.py", src)
+}
+
+#[test]
+fn comments_produce_no_rows() {
+    assert!(js("// const a = require('x'); app.get('/x', h);\n/* SELECT * FROM t */").is_empty());
+    assert!(py("# import os\n# cur.execute('SELECT * FROM t')\n").is_empty());
+}
+
+#[test]
+fn member_chains_are_read_whole() {
+    let rows = js("const d = process.env.AUTH0_DOMAIN;");
+    let names: Vec<_> = rows
+        .variable_usage
+        .iter()
+        .map(|u| u.variable_name.as_str())
+        .collect();
+    assert_eq!(names, ["d", "process.env.AUTH0_DOMAIN"]);
+    let rows = py("def f(self):\n    return self.conn.cursor()\n");
+    let names: Vec<_> = rows
+        .variable_usage
+        .iter()
+        .map(|u| u.variable_name.as_str())
+        .collect();
+    assert_eq!(names, ["self.conn"]);
+}
+
+#[test]
+fn new_expressions_name_the_class() {
+    let rows = js("const c = new auth0.AuthenticationClient({ domain });");
+    assert_eq!(
+        rows.function_call_args[0].callee_function,
+        "auth0.AuthenticationClient"
+    );
+    assert_eq!(
+        rows.function_call_args[0].argument_expr.as_deref(),
+        Some("{ domain }")
+    );
+}
+
+#[test]
+fn calls_without_arguments_have_one_row() {
+    let rows = js("logout();");
+    assert_eq!(rows.function_call_args.len(), 1);
+    assert_eq!(rows.function_call_args[0].argument_index, None);
+}
+
+#[test]
+fn destructuring_binds_one_row_per_name() {
+    let rows = js("function f() { const { a, b: c, ...d } = g(); }");
+    let targets: Vec<_> = rows
+        .assignments
+        .iter()
+        .map(|a| (a.target_var.as_str(), a.in_function.as_str()))
+        .collect();
+    assert_eq!(targets, [("a", "f"), ("c", "f"), ("d", "f")]);
+}
+
+#[test]
+fn fastapi_prefix_is_joined() {
+    let rows = py(
+        "from fastapi import APIRouter\nrouter = APIRouter(prefix='/v1/users')\n@router.get('/{id}')\ndef get(id): ...\n",
+    );
+    assert_eq!(rows.api_endpoints[0].path, "/v1/users/{id}");
+    assert_eq!(rows.api_endpoints[0].framework, "fastapi");
+}
+
+#[test]
+fn hostile_input_never_panics() {
+    let deep = "(".repeat(100_000);
+    let _ = js(&deep);
+    let _ = py(&"[".repeat(100_000));
+    let _ = js(&"a.".repeat(50_000));
+    let _ = py("\u{feff}\0\u{fffd}def");
+    let _ = rows(Language::Tsx, "a.tsx", "<<<>>> </ {{{");
+}
+
+#[test]
+fn escaped_quotes_in_queries_are_resolved() {
+    let rows = py("cur.execute('UPDATE \"user\" SET old_id = nextval(\\'user_id_seq\\')')\n");
+    assert_eq!(rows.sql_queries.len(), 1);
+    assert!(rows.sql_queries[0].parse_ok, "{:?}", rows.sql_queries[0]);
+    assert_eq!(rows.sql_queries[0].tables, ["user"]);
+    let rows = js("db.query('SELECT * FROM \\'odd\\' WHERE a = \\'b\\'')");
+    assert_eq!(
+        rows.sql_queries[0].query_text,
+        "SELECT * FROM 'odd' WHERE a = 'b'"
+    );
+}
+
+#[test]
+fn the_rule_engine_reads_the_written_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("js"), tmp.path());
+    let db = tmp.path().join(".pf/repo_index.db");
+    let report = super::refresh(tmp.path(), &db, &super::IndexOptions::default()).unwrap();
+    assert_eq!(report.files_indexed, 4);
+
+    let index = super::SqliteIndex::open(&db).unwrap();
+    let coverage = index.coverage().unwrap();
+    assert_eq!(
+        (
+            coverage.files_indexed,
+            coverage.files_skipped,
+            coverage.parse_errors
+        ),
+        (4, 1, 1)
+    );
+    let spec = aud_core::spec::Spec::parse(
+        "spec.yaml",
+        "refactor_name: auth0 to cognito\nrules:\n  - id: remove-auth0\n    description: no auth0\n    match:\n      identifiers: [AuthenticationClient]\n      sql_tables: [users]\n      api_routes: [/posts]\n",
+    )
+    .unwrap();
+    let evaluation = aud_core::engine::evaluate(&spec, &index).unwrap();
+    let mut found: Vec<(String, u32, String, String)> = evaluation.rules[0]
+        .violations
+        .iter()
+        .map(|f| (f.file.clone(), f.line, f.source.clone(), f.context.clone()))
+        .collect();
+    found.sort();
+    insta::assert_yaml_snapshot!(found);
+}
+
+#[test]
+fn a_newer_index_is_refused_with_its_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("repo_index.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA user_version = 999;").unwrap();
+    drop(conn);
+    let err = super::refresh(tmp.path(), &db, &super::IndexOptions::default()).unwrap_err();
+    let message = format!("{err:#}");
+    assert!(
+        message.contains("repo_index.db") && message.contains("newer"),
+        "{message}"
+    );
+    assert!(super::SqliteIndex::open(&db).is_err());
+}

@@ -1,0 +1,9 @@
+//! Plan storage for the CLI: `.pf/planning.db` (SQLite) behind core's `PlanStore`, plus the
+//! little the planning commands need from the outside world (the git commit, the clock).
+
+pub mod git;
+pub mod schema;
+pub mod store;
+pub mod time;
+
+pub use store::SqlitePlanStore;

@@ -1,0 +1,326 @@
+//! The schema of `.pf/planning.db`, its migrations and its immutability triggers.
+//!
+//! The version lives in `PRAGMA user_version`. [`migrate`] brings an older file up to
+//! [`VERSION`] in one immediate transaction (never dropping data), refuses a newer one, and
+//! reports a file that is not SQLite at all by name.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The schema version this aud writes.
+pub const VERSION: i64 = 1;
+
+/// Version 1: the original tool's tables, plus verification runs and their findings.
+const V1: &str = r"
+CREATE TABLE plans (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'completed', 'archived')),
+    metadata_json TEXT NOT NULL DEFAULT '{}',
+    git_commit TEXT,
+    archived_at TEXT,
+    archive_notes TEXT
+);
+CREATE TABLE plan_phases (
+    id INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES plans(id),
+    phase_number INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT,
+    success_criteria TEXT,
+    status TEXT NOT NULL DEFAULT 'pending',
+    created_at TEXT NOT NULL,
+    UNIQUE (plan_id, phase_number)
+);
+CREATE TABLE plan_specs (
+    id INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES plans(id),
+    spec_yaml TEXT NOT NULL,
+    spec_type TEXT NOT NULL DEFAULT 'refactor',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE plan_tasks (
+    id INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES plans(id),
+    phase_id INTEGER REFERENCES plan_phases(id),
+    task_number INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'in_progress', 'completed', 'failed', 'blocked')),
+    audit_status TEXT CHECK (audit_status IN ('pass', 'fail')),
+    assigned_to TEXT,
+    spec_id INTEGER REFERENCES plan_specs(id),
+    created_at TEXT NOT NULL,
+    completed_at TEXT,
+    UNIQUE (plan_id, task_number)
+);
+CREATE TABLE plan_jobs (
+    id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL REFERENCES plan_tasks(id),
+    job_number INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    completed INTEGER NOT NULL DEFAULT 0,
+    is_audit_job INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    UNIQUE (task_id, job_number)
+);
+CREATE TABLE code_snapshots (
+    id INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES plans(id),
+    task_id INTEGER REFERENCES plan_tasks(id),
+    sequence INTEGER NOT NULL,
+    checkpoint_name TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    git_ref TEXT,
+    shadow_sha TEXT,
+    files_json TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE code_diffs (
+    id INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES code_snapshots(id),
+    file_path TEXT NOT NULL,
+    diff_text TEXT,
+    added_lines INTEGER NOT NULL DEFAULT 0,
+    removed_lines INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE verification_runs (
+    id INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES plans(id),
+    task_id INTEGER NOT NULL REFERENCES plan_tasks(id),
+    task_number INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    git_commit TEXT,
+    index_fingerprint TEXT,
+    total_violations INTEGER NOT NULL,
+    audit_status TEXT NOT NULL CHECK (audit_status IN ('pass', 'fail')),
+    rules_json TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (task_id, sequence)
+);
+CREATE TABLE run_findings (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES verification_runs(id),
+    fingerprint TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    match TEXT NOT NULL,
+    term TEXT NOT NULL
+);
+CREATE INDEX plan_tasks_plan ON plan_tasks(plan_id, task_number);
+CREATE INDEX plan_jobs_task ON plan_jobs(task_id, job_number);
+CREATE INDEX verification_runs_plan ON verification_runs(plan_id, id);
+CREATE INDEX verification_runs_task ON verification_runs(task_id, sequence);
+CREATE INDEX run_findings_run ON run_findings(run_id);
+CREATE INDEX code_snapshots_plan ON code_snapshots(plan_id, task_id, sequence);
+
+-- An archived plan is immutable.
+CREATE TRIGGER plans_archived_update BEFORE UPDATE ON plans WHEN OLD.status = 'archived'
+BEGIN SELECT RAISE(ABORT, 'plan is archived and immutable'); END;
+CREATE TRIGGER plans_archived_delete BEFORE DELETE ON plans WHEN OLD.status = 'archived'
+BEGIN SELECT RAISE(ABORT, 'plan is archived and immutable'); END;
+
+-- Verification runs are append-only, archived or not; the hash chain catches what a trigger
+-- cannot (someone dropping it).
+CREATE TRIGGER verification_runs_update BEFORE UPDATE ON verification_runs
+BEGIN SELECT RAISE(ABORT, 'verification runs are append-only'); END;
+CREATE TRIGGER verification_runs_delete BEFORE DELETE ON verification_runs
+BEGIN SELECT RAISE(ABORT, 'verification runs are append-only'); END;
+CREATE TRIGGER run_findings_update BEFORE UPDATE ON run_findings
+BEGIN SELECT RAISE(ABORT, 'verification runs are append-only'); END;
+CREATE TRIGGER run_findings_delete BEFORE DELETE ON run_findings
+BEGIN SELECT RAISE(ABORT, 'verification runs are append-only'); END;
+";
+
+/// The tables holding a `plan_id`, guarded against changes once their plan is archived.
+const PLAN_CHILDREN: &[&str] = &[
+    "plan_phases",
+    "plan_specs",
+    "plan_tasks",
+    "code_snapshots",
+    "verification_runs",
+];
+
+/// Tables reaching their plan through a parent: `(table, parent key, the plan of that key)`.
+const GRANDCHILDREN: &[(&str, &str, &str)] = &[
+    (
+        "plan_jobs",
+        "task_id",
+        "SELECT plan_id FROM plan_tasks WHERE id = {}",
+    ),
+    (
+        "code_diffs",
+        "snapshot_id",
+        "SELECT plan_id FROM code_snapshots WHERE id = {}",
+    ),
+    (
+        "run_findings",
+        "run_id",
+        "SELECT plan_id FROM verification_runs WHERE id = {}",
+    ),
+];
+
+/// The triggers refusing INSERT, UPDATE and DELETE of rows of an archived plan.
+fn archive_triggers() -> String {
+    let mut sql = String::new();
+    let archived =
+        |plan: &str| format!("(SELECT status FROM plans WHERE id = {plan}) = 'archived'");
+    let mut push = |table: &str, event: &str, condition: String| {
+        sql.push_str(&format!(
+            "CREATE TRIGGER {table}_archived_{} BEFORE {event} ON {table} WHEN {condition}\n\
+             BEGIN SELECT RAISE(ABORT, 'plan is archived and immutable'); END;\n",
+            event.to_lowercase()
+        ));
+    };
+    for table in PLAN_CHILDREN {
+        push(table, "INSERT", archived("NEW.plan_id"));
+        push(
+            table,
+            "UPDATE",
+            format!("{} OR {}", archived("OLD.plan_id"), archived("NEW.plan_id")),
+        );
+        push(table, "DELETE", archived("OLD.plan_id"));
+    }
+    for (table, key, plan_of) in GRANDCHILDREN {
+        let of = |row: &str| {
+            archived(&format!(
+                "({})",
+                plan_of.replace("{}", &format!("{row}.{key}"))
+            ))
+        };
+        push(table, "INSERT", of("NEW"));
+        push(table, "UPDATE", format!("{} OR {}", of("OLD"), of("NEW")));
+        push(table, "DELETE", of("OLD"));
+    }
+    sql
+}
+
+/// Why the file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// `user_version` is above [`VERSION`].
+    #[error(
+        "{path} was written by a newer aud (schema version {found}; this aud knows up to {VERSION}); upgrade aud"
+    )]
+    Newer {
+        /// The database path, for the message.
+        path: String,
+        /// The version found.
+        found: i64,
+    },
+    /// Not SQLite, or damaged.
+    #[error(
+        "{path} is not a valid planning database (corrupt or not SQLite); move it aside to start afresh"
+    )]
+    Corrupt {
+        /// The database path, for the message.
+        path: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// Anything else SQLite reports.
+    #[error("cannot set up {path}")]
+    Sqlite {
+        /// The database path, for the message.
+        path: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// Whether SQLite says the file is not a database or is damaged.
+fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+/// Brings the database up to [`VERSION`].
+pub fn migrate(conn: &mut Connection, path: &str) -> Result<(), SchemaError> {
+    let wrap = |source: rusqlite::Error| {
+        if is_corruption(&source) {
+            SchemaError::Corrupt {
+                path: path.to_owned(),
+                source,
+            }
+        } else {
+            SchemaError::Sqlite {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    };
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(wrap)?;
+    if current == VERSION {
+        return Ok(());
+    }
+    if current > VERSION {
+        return Err(SchemaError::Newer {
+            path: path.to_owned(),
+            found: current,
+        });
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(wrap)?;
+    // Another process may have migrated while we waited for the lock.
+    let current: i64 = tx
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(wrap)?;
+    if current < 1 {
+        tx.execute_batch(V1).map_err(wrap)?;
+        tx.execute_batch(&archive_triggers()).map_err(wrap)?;
+    }
+    // Later versions add `if current < 2 { ... }` here, each step keeping the data.
+    tx.pragma_update(None, "user_version", VERSION)
+        .map_err(wrap)?;
+    tx.commit().map_err(wrap)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly.
+mod tests {
+    use super::*;
+
+    #[test]
+    fn triggers_compile_and_guard_every_child_table() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, "planning.db").unwrap();
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_archived_%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            n,
+            2 + 3 * (PLAN_CHILDREN.len() + GRANDCHILDREN.len()) as i64
+        );
+        // Migrating twice is a no-op.
+        migrate(&mut conn, "planning.db").unwrap();
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_by_name() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", VERSION + 1)
+            .unwrap();
+        let err = migrate(&mut conn, ".pf/planning.db").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(".pf/planning.db was written by a newer aud"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,772 @@
+//! [`SqlitePlanStore`]: core's [`PlanStore`] over `.pf/planning.db`.
+//!
+//! The connection runs in WAL mode with a busy timeout, and every write is one `BEGIN IMMEDIATE`
+//! transaction, so parallel commands queue instead of failing and a killed process leaves the
+//! database as it was before the command. Writes check that the plan is active first (for a
+//! clear message); the triggers of [`super::schema`] enforce it regardless.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use aud_core::plan::{
+    GENESIS_HASH, Job, NewPhase, NewRun, NewTask, Phase, Plan, PlanError, PlanStatus, PlanStore,
+    PlanSummary, RuleTotal, Run, RunFinding, Task, TaskStatus, TaskUpdate, run_hash,
+};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params,
+};
+
+use super::schema;
+use super::time::now_rfc3339;
+
+/// How long a command waits for another one holding the write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Plans in SQLite.
+pub struct SqlitePlanStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqlitePlanStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlitePlanStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+const PLAN_COLUMNS: &str =
+    "id, name, description, status, created_at, git_commit, archived_at, archive_notes";
+const TASK_COLUMNS: &str = "t.id, t.task_number, t.title, t.description, t.status, t.audit_status, \
+     t.assigned_to, p.phase_number, t.spec_id IS NOT NULL, t.created_at, t.completed_at";
+const RUN_COLUMNS: &str = "id, plan_id, task_number, sequence, created_at, git_commit, \
+     index_fingerprint, total_violations, audit_status, rules_json, prev_hash, hash";
+
+impl SqlitePlanStore {
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    /// `shown` is how the path appears in messages (`.pf/planning.db`).
+    pub fn open(path: &Path, shown: &str) -> anyhow::Result<SqlitePlanStore> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)
+            .with_context(|| format!("cannot open {shown}"))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .with_context(|| format!("cannot open {shown}"))?;
+        // Foreign keys guard children against dangling parents.
+        conn.pragma_update(None, "foreign_keys", true)
+            .with_context(|| format!("cannot open {shown}"))?;
+        schema::migrate(&mut conn, shown)?;
+        set_wal(&conn).with_context(|| format!("cannot switch {shown} to WAL mode"))?;
+        // In WAL mode NORMAL keeps every commit atomic and the file consistent after a crash;
+        // only the last commits before a power loss may be lost. Skipping the checkpoint on
+        // close saves an fsync per command; SQLite checkpoints as the WAL grows.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .with_context(|| format!("cannot open {shown}"))?;
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .with_context(|| format!("cannot open {shown}"))?;
+        Ok(SqlitePlanStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The underlying connection (for tests and diagnostics).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The task's latest run without its findings (cheap, for `show`).
+    pub fn last_run_summary(&self, plan_id: i64, task_number: u32) -> anyhow::Result<Option<Run>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {RUN_COLUMNS} FROM verification_runs \
+                     WHERE plan_id = ?1 AND task_number = ?2 ORDER BY id DESC LIMIT 1"
+                ),
+                params![plan_id, task_number],
+                run_from_row,
+            )
+            .optional()?)
+    }
+
+    fn write(&mut self) -> anyhow::Result<Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .with_context(|| format!("cannot lock {} for writing", self.path.display()))
+    }
+}
+
+/// Switches to WAL once; the busy handler does not cover the journal-mode change, so retry.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let mut attempts = 0;
+    loop {
+        let mode: rusqlite::Result<String> =
+            conn.query_row("PRAGMA journal_mode", [], |r| r.get(0));
+        if mode.as_deref().is_ok_and(|m| m.eq_ignore_ascii_case("wal")) {
+            return Ok(());
+        }
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if attempts < 200
+                    && e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) =>
+            {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn parse<T: std::str::FromStr>(row: &Row<'_>, index: usize) -> rusqlite::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: String = row.get(index)?;
+    text.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn plan_from_row(row: &Row<'_>) -> rusqlite::Result<Plan> {
+    Ok(Plan {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        description: row.get(2)?,
+        status: parse(row, 3)?,
+        created_at: row.get(4)?,
+        git_commit: row.get(5)?,
+        archived_at: row.get(6)?,
+        archive_notes: row.get(7)?,
+    })
+}
+
+fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
+    let audit: Option<String> = row.get(5)?;
+    Ok(Task {
+        id: row.get(0)?,
+        task_number: row.get(1)?,
+        title: row.get(2)?,
+        description: row.get(3)?,
+        status: parse(row, 4)?,
+        audit_status: match audit {
+            Some(_) => Some(parse(row, 5)?),
+            None => None,
+        },
+        assigned_to: row.get(6)?,
+        phase: row.get(7)?,
+        has_spec: row.get(8)?,
+        created_at: row.get(9)?,
+        completed_at: row.get(10)?,
+    })
+}
+
+fn phase_from_row(row: &Row<'_>) -> rusqlite::Result<Phase> {
+    Ok(Phase {
+        id: row.get(0)?,
+        phase_number: row.get(1)?,
+        title: row.get(2)?,
+        description: row.get(3)?,
+        success_criteria: row.get(4)?,
+        status: row.get(5)?,
+        created_at: row.get(6)?,
+    })
+}
+
+fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
+    Ok(Job {
+        job_number: row.get(0)?,
+        description: row.get(1)?,
+        completed: row.get(2)?,
+        is_audit_job: row.get(3)?,
+        created_at: row.get(4)?,
+    })
+}
+
+fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
+    let rules_json: String = row.get(9)?;
+    let rules: Vec<RuleTotal> = serde_json::from_str(&rules_json).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(Run {
+        id: row.get(0)?,
+        plan_id: row.get(1)?,
+        task_number: row.get(2)?,
+        sequence: row.get(3)?,
+        created_at: row.get(4)?,
+        git_commit: row.get(5)?,
+        index_fingerprint: row.get(6)?,
+        total_violations: usize::try_from(row.get::<_, i64>(7)?).unwrap_or(0),
+        audit_status: parse(row, 8)?,
+        rules,
+        findings: Vec::new(),
+        prev_hash: row.get(10)?,
+        hash: row.get(11)?,
+    })
+}
+
+/// The plan, or [`PlanError::PlanNotFound`].
+fn get_plan(conn: &Connection, plan_id: i64) -> anyhow::Result<Plan> {
+    conn.query_row(
+        &format!("SELECT {PLAN_COLUMNS} FROM plans WHERE id = ?1"),
+        [plan_id],
+        plan_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| PlanError::PlanNotFound(plan_id).into())
+}
+
+/// The plan, which must be active or completed (not archived).
+fn get_open_plan(conn: &Connection, plan_id: i64) -> anyhow::Result<Plan> {
+    let plan = get_plan(conn, plan_id)?;
+    if plan.status == PlanStatus::Archived {
+        return Err(PlanError::Archived(plan_id).into());
+    }
+    Ok(plan)
+}
+
+fn get_task(conn: &Connection, plan_id: i64, task_number: u32) -> anyhow::Result<Task> {
+    get_plan(conn, plan_id)?;
+    conn.query_row(
+        &format!(
+            "SELECT {TASK_COLUMNS} FROM plan_tasks t LEFT JOIN plan_phases p ON p.id = t.phase_id \
+             WHERE t.plan_id = ?1 AND t.task_number = ?2"
+        ),
+        params![plan_id, task_number],
+        task_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| {
+        PlanError::TaskNotFound {
+            plan_id,
+            task_number,
+        }
+        .into()
+    })
+}
+
+fn get_job(conn: &Connection, task_id: i64, job_number: u32) -> rusqlite::Result<Option<Job>> {
+    conn.query_row(
+        "SELECT job_number, description, completed, is_audit_job, created_at FROM plan_jobs \
+         WHERE task_id = ?1 AND job_number = ?2",
+        params![task_id, job_number],
+        job_from_row,
+    )
+    .optional()
+}
+
+fn findings_of(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<RunFinding>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT fingerprint, rule_id, file, line, source, match, term FROM run_findings \
+         WHERE run_id = ?1 ORDER BY id",
+    )?;
+    stmt.query_map([run_id], |r| {
+        Ok(RunFinding {
+            fingerprint: r.get(0)?,
+            rule_id: r.get(1)?,
+            file: r.get(2)?,
+            line: r.get(3)?,
+            source: r.get(4)?,
+            matched: r.get(5)?,
+            term: r.get(6)?,
+        })
+    })?
+    .collect()
+}
+
+impl PlanStore for SqlitePlanStore {
+    type Error = anyhow::Error;
+
+    fn create_plan(
+        &mut self,
+        name: &str,
+        description: Option<&str>,
+        git_commit: Option<&str>,
+    ) -> anyhow::Result<Plan> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO plans (name, description, created_at, git_commit) VALUES (?1, ?2, ?3, ?4)",
+            params![name, description, now_rfc3339(), git_commit],
+        )?;
+        let plan = get_plan(&tx, tx.last_insert_rowid())?;
+        tx.commit()?;
+        Ok(plan)
+    }
+
+    fn list_plans(&self, status: Option<PlanStatus>) -> anyhow::Result<Vec<PlanSummary>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {PLAN_COLUMNS} FROM plans WHERE ?1 IS NULL OR status = ?1 ORDER BY id"
+        ))?;
+        let plans = stmt
+            .query_map([status.map(PlanStatus::as_str)], plan_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut statuses = self
+            .conn
+            .prepare("SELECT status FROM plan_tasks WHERE plan_id = ?1")?;
+        plans
+            .into_iter()
+            .map(|plan| {
+                let s = statuses
+                    .query_map([plan.id], |r| parse::<TaskStatus>(r, 0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(PlanSummary::new(plan, s))
+            })
+            .collect()
+    }
+
+    fn plan(&self, plan_id: i64) -> anyhow::Result<Plan> {
+        get_plan(&self.conn, plan_id)
+    }
+
+    fn phases(&self, plan_id: i64) -> anyhow::Result<Vec<Phase>> {
+        get_plan(&self.conn, plan_id)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, phase_number, title, description, success_criteria, status, created_at \
+             FROM plan_phases WHERE plan_id = ?1 ORDER BY phase_number",
+        )?;
+        Ok(stmt
+            .query_map([plan_id], phase_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn add_phase(&mut self, plan_id: i64, phase: &NewPhase) -> anyhow::Result<Phase> {
+        let tx = self.write()?;
+        get_open_plan(&tx, plan_id)?;
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM plan_phases WHERE plan_id = ?1 AND phase_number = ?2)",
+            params![plan_id, phase.phase_number],
+            |r| r.get(0),
+        )?;
+        if exists {
+            return Err(PlanError::DuplicatePhase {
+                plan_id,
+                phase_number: phase.phase_number,
+            }
+            .into());
+        }
+        tx.execute(
+            "INSERT INTO plan_phases (plan_id, phase_number, title, description, success_criteria, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                plan_id,
+                phase.phase_number,
+                phase.title,
+                phase.description,
+                phase.success_criteria,
+                now_rfc3339()
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        let phase = tx.query_row(
+            "SELECT id, phase_number, title, description, success_criteria, status, created_at \
+             FROM plan_phases WHERE id = ?1",
+            [id],
+            phase_from_row,
+        )?;
+        tx.commit()?;
+        Ok(phase)
+    }
+
+    fn tasks(&self, plan_id: i64) -> anyhow::Result<Vec<Task>> {
+        get_plan(&self.conn, plan_id)?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {TASK_COLUMNS} FROM plan_tasks t LEFT JOIN plan_phases p ON p.id = t.phase_id \
+             WHERE t.plan_id = ?1 ORDER BY t.task_number"
+        ))?;
+        Ok(stmt
+            .query_map([plan_id], task_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn task(&self, plan_id: i64, task_number: u32) -> anyhow::Result<Task> {
+        get_task(&self.conn, plan_id, task_number)
+    }
+
+    fn add_task(&mut self, plan_id: i64, task: &NewTask) -> anyhow::Result<Task> {
+        let tx = self.write()?;
+        get_open_plan(&tx, plan_id)?;
+        let phase_id: Option<i64> = match task.phase {
+            None => None,
+            Some(phase_number) => Some(
+                tx.query_row(
+                    "SELECT id FROM plan_phases WHERE plan_id = ?1 AND phase_number = ?2",
+                    params![plan_id, phase_number],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or(PlanError::PhaseNotFound {
+                    plan_id,
+                    phase_number,
+                })?,
+            ),
+        };
+        let now = now_rfc3339();
+        let spec_id: Option<i64> = match &task.spec_yaml {
+            None => None,
+            Some(yaml) => {
+                tx.execute(
+                    "INSERT INTO plan_specs (plan_id, spec_yaml, created_at) VALUES (?1, ?2, ?3)",
+                    params![plan_id, yaml, now],
+                )?;
+                Some(tx.last_insert_rowid())
+            }
+        };
+        let task_number: u32 = tx.query_row(
+            "SELECT COALESCE(MAX(task_number), 0) + 1 FROM plan_tasks WHERE plan_id = ?1",
+            [plan_id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO plan_tasks (plan_id, phase_id, task_number, title, description, assigned_to, spec_id, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                plan_id,
+                phase_id,
+                task_number,
+                task.title,
+                task.description,
+                task.assigned_to,
+                spec_id,
+                now
+            ],
+        )?;
+        let task = get_task(&tx, plan_id, task_number)?;
+        tx.commit()?;
+        Ok(task)
+    }
+
+    fn update_task(
+        &mut self,
+        plan_id: i64,
+        task_number: u32,
+        update: &TaskUpdate,
+    ) -> anyhow::Result<Task> {
+        let tx = self.write()?;
+        get_open_plan(&tx, plan_id)?;
+        let task = get_task(&tx, plan_id, task_number)?;
+        if let Some(status) = update.status {
+            let completed_at = (status == TaskStatus::Completed).then(now_rfc3339);
+            tx.execute(
+                "UPDATE plan_tasks SET status = ?1, completed_at = ?2 WHERE id = ?3",
+                params![status.as_str(), completed_at, task.id],
+            )?;
+        }
+        if let Some(assignee) = &update.assigned_to {
+            tx.execute(
+                "UPDATE plan_tasks SET assigned_to = ?1 WHERE id = ?2",
+                params![assignee, task.id],
+            )?;
+        }
+        let task = get_task(&tx, plan_id, task_number)?;
+        tx.commit()?;
+        Ok(task)
+    }
+
+    fn jobs(&self, plan_id: i64, task_number: u32) -> anyhow::Result<Vec<Job>> {
+        let task = get_task(&self.conn, plan_id, task_number)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT job_number, description, completed, is_audit_job, created_at FROM plan_jobs \
+             WHERE task_id = ?1 ORDER BY job_number",
+        )?;
+        Ok(stmt
+            .query_map([task.id], job_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn add_job(
+        &mut self,
+        plan_id: i64,
+        task_number: u32,
+        description: &str,
+        is_audit_job: bool,
+    ) -> anyhow::Result<Job> {
+        let tx = self.write()?;
+        get_open_plan(&tx, plan_id)?;
+        let task = get_task(&tx, plan_id, task_number)?;
+        let job_number: u32 = tx.query_row(
+            "SELECT COALESCE(MAX(job_number), 0) + 1 FROM plan_jobs WHERE task_id = ?1",
+            [task.id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO plan_jobs (task_id, job_number, description, is_audit_job, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                task.id,
+                job_number,
+                description,
+                is_audit_job,
+                now_rfc3339()
+            ],
+        )?;
+        let job = get_job(&tx, task.id, job_number)?.context("the job just added is missing")?;
+        tx.commit()?;
+        Ok(job)
+    }
+
+    fn complete_job(
+        &mut self,
+        plan_id: i64,
+        task_number: u32,
+        job_number: u32,
+    ) -> anyhow::Result<Job> {
+        let tx = self.write()?;
+        get_open_plan(&tx, plan_id)?;
+        let task = get_task(&tx, plan_id, task_number)?;
+        let changed = tx.execute(
+            "UPDATE plan_jobs SET completed = 1 WHERE task_id = ?1 AND job_number = ?2",
+            params![task.id, job_number],
+        )?;
+        if changed == 0 {
+            return Err(PlanError::JobNotFound {
+                plan_id,
+                task_number,
+                job_number,
+            }
+            .into());
+        }
+        let job =
+            get_job(&tx, task.id, job_number)?.context("the job just completed is missing")?;
+        tx.commit()?;
+        Ok(job)
+    }
+
+    fn task_spec(&self, plan_id: i64, task_number: u32) -> anyhow::Result<String> {
+        get_task(&self.conn, plan_id, task_number)?;
+        self.conn
+            .query_row(
+                "SELECT s.spec_yaml FROM plan_tasks t JOIN plan_specs s ON s.id = t.spec_id \
+                 WHERE t.plan_id = ?1 AND t.task_number = ?2",
+                params![plan_id, task_number],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| {
+                PlanError::NoSpec {
+                    plan_id,
+                    task_number,
+                }
+                .into()
+            })
+    }
+
+    fn record_run(&mut self, plan_id: i64, task_number: u32, new: &NewRun) -> anyhow::Result<Run> {
+        let tx = self.write()?;
+        get_open_plan(&tx, plan_id)?;
+        let task = get_task(&tx, plan_id, task_number)?;
+        let prev_hash: String = tx
+            .query_row(
+                "SELECT hash FROM verification_runs WHERE plan_id = ?1 ORDER BY id DESC LIMIT 1",
+                [plan_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or_else(|| GENESIS_HASH.to_owned());
+        let sequence: u32 = tx.query_row(
+            "SELECT COALESCE(MAX(sequence), 0) + 1 FROM verification_runs WHERE task_id = ?1",
+            [task.id],
+            |r| r.get(0),
+        )?;
+        let mut run = Run {
+            id: 0,
+            plan_id,
+            task_number,
+            sequence,
+            created_at: new.created_at.clone(),
+            git_commit: new.git_commit.clone(),
+            index_fingerprint: new.index_fingerprint.clone(),
+            total_violations: new.total_violations,
+            audit_status: new.audit_status,
+            rules: new.rules.clone(),
+            findings: new.findings.clone(),
+            prev_hash,
+            hash: String::new(),
+        };
+        run.hash = run_hash(&run.prev_hash, &run);
+        tx.execute(
+            "INSERT INTO verification_runs (plan_id, task_id, task_number, sequence, created_at, git_commit, \
+             index_fingerprint, total_violations, audit_status, rules_json, prev_hash, hash) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                plan_id,
+                task.id,
+                task_number,
+                sequence,
+                run.created_at,
+                run.git_commit,
+                run.index_fingerprint,
+                i64::try_from(run.total_violations).unwrap_or(i64::MAX),
+                run.audit_status.as_str(),
+                serde_json::to_string(&run.rules)?,
+                run.prev_hash,
+                run.hash
+            ],
+        )?;
+        run.id = tx.last_insert_rowid();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO run_findings (run_id, fingerprint, rule_id, file, line, source, match, term) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for f in &run.findings {
+                insert.execute(params![
+                    run.id,
+                    f.fingerprint,
+                    f.rule_id,
+                    f.file,
+                    f.line,
+                    f.source,
+                    f.matched,
+                    f.term
+                ])?;
+            }
+        }
+        tx.execute(
+            "UPDATE plan_tasks SET audit_status = ?1 WHERE id = ?2",
+            params![run.audit_status.as_str(), task.id],
+        )?;
+        if let Some(status) = new.task_status.filter(|s| *s != task.status) {
+            let completed_at = (status == TaskStatus::Completed).then(|| new.created_at.clone());
+            tx.execute(
+                "UPDATE plan_tasks SET status = ?1, completed_at = ?2 WHERE id = ?3",
+                params![status.as_str(), completed_at, task.id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(run)
+    }
+
+    fn runs(&self, plan_id: i64, task_number: Option<u32>) -> anyhow::Result<Vec<Run>> {
+        get_plan(&self.conn, plan_id)?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM verification_runs \
+             WHERE plan_id = ?1 AND (?2 IS NULL OR task_number = ?2) ORDER BY id"
+        ))?;
+        let mut runs = stmt
+            .query_map(params![plan_id, task_number], run_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for run in &mut runs {
+            run.findings = findings_of(&self.conn, run.id)?;
+        }
+        Ok(runs)
+    }
+
+    fn last_run(&self, plan_id: i64, task_number: u32) -> anyhow::Result<Option<Run>> {
+        get_task(&self.conn, plan_id, task_number)?;
+        let run = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {RUN_COLUMNS} FROM verification_runs \
+                     WHERE plan_id = ?1 AND task_number = ?2 ORDER BY id DESC LIMIT 1"
+                ),
+                params![plan_id, task_number],
+                run_from_row,
+            )
+            .optional()?;
+        match run {
+            None => Ok(None),
+            Some(mut run) => {
+                run.findings = findings_of(&self.conn, run.id)?;
+                Ok(Some(run))
+            }
+        }
+    }
+
+    fn archive_plan(
+        &mut self,
+        plan_id: i64,
+        notes: Option<&str>,
+        git_commit: Option<&str>,
+    ) -> anyhow::Result<Plan> {
+        let tx = self.write()?;
+        get_open_plan(&tx, plan_id)?;
+        let now = now_rfc3339();
+        // The final snapshot records where the code stood; file contents come with checkpoints.
+        let sequence: u32 = tx.query_row(
+            "SELECT COALESCE(MAX(sequence), 0) + 1 FROM code_snapshots WHERE plan_id = ?1 AND task_id IS NULL",
+            [plan_id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO code_snapshots (plan_id, task_id, sequence, checkpoint_name, timestamp, git_ref) \
+             VALUES (?1, NULL, ?2, 'archive', ?3, ?4)",
+            params![plan_id, sequence, now, git_commit],
+        )?;
+        tx.execute(
+            "UPDATE plans SET status = 'archived', archived_at = ?1, archive_notes = ?2 WHERE id = ?3",
+            params![now, notes, plan_id],
+        )?;
+        let plan = get_plan(&tx, plan_id)?;
+        tx.commit()?;
+        Ok(plan)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly.
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sqlite_store_meets_the_contract() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("planning.db");
+        aud_core::plan::conformance::check(|| {
+            let _ = std::fs::remove_file(&path);
+            SqlitePlanStore::open(&path, "planning.db").unwrap()
+        });
+    }
+
+    #[test]
+    fn triggers_refuse_changes_to_archived_plans_behind_the_store() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = SqlitePlanStore::open(&tmp.path().join("p.db"), "p.db").unwrap();
+        store.create_plan("p", None, None).unwrap();
+        store
+            .add_task(
+                1,
+                &NewTask {
+                    title: "t".into(),
+                    ..NewTask::default()
+                },
+            )
+            .unwrap();
+        store.add_job(1, 1, "j", false).unwrap();
+        store.archive_plan(1, None, None).unwrap();
+        let conn = store.connection();
+        for sql in [
+            "UPDATE plans SET status = 'active' WHERE id = 1",
+            "DELETE FROM plans WHERE id = 1",
+            "UPDATE plan_jobs SET completed = 1",
+            "DELETE FROM plan_jobs",
+            "INSERT INTO plan_jobs (task_id, job_number, description, created_at) VALUES (1, 2, 'x', 'now')",
+            "INSERT INTO plan_tasks (plan_id, task_number, title, created_at) VALUES (1, 2, 'x', 'now')",
+            "UPDATE code_snapshots SET checkpoint_name = 'x'",
+            "DELETE FROM code_snapshots",
+            "INSERT INTO plan_specs (plan_id, spec_yaml, created_at) VALUES (1, 'x', 'now')",
+        ] {
+            let err = conn.execute(sql, []).unwrap_err();
+            assert!(
+                err.to_string().contains("archived and immutable"),
+                "{sql}: {err}"
+            );
+        }
+        let snapshots: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM code_snapshots WHERE checkpoint_name = 'archive'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(snapshots, 1);
+    }
+}

@@ -1,1 +1,0 @@
-//! Plans, phases, tasks and jobs: the model and its state transitions.
