@@ -483,6 +483,52 @@ fn twelve_parallel_add_jobs_all_succeed() {
 }
 
 #[test]
+fn processes_killed_mid_command_leave_the_database_consistent() {
+    let repo = planned();
+    let mut children: Vec<_> = (0..12)
+        .map(|i| {
+            repo.aud_cmd(&[
+                "planning",
+                "add-job",
+                "1",
+                "1",
+                "--description",
+                &format!("job {i}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children.iter_mut().step_by(2) {
+        let _ = child.kill();
+    }
+    for mut child in children {
+        let _ = child.wait();
+    }
+    let integrity: String = db(&repo)
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let show = repo
+        .aud(&["planning", "show", "1", "--format", "json"])
+        .json();
+    let numbers: Vec<u64> = show["tasks"][0]["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["job_number"].as_u64().unwrap())
+        .collect();
+    // Whatever got in is numbered without gaps, and the next write still works.
+    assert!(numbers.len() >= 6, "{numbers:?}");
+    assert_eq!(numbers, (1..=numbers.len() as u64).collect::<Vec<_>>());
+    repo.aud(&["planning", "add-job", "1", "1", "--description", "after"])
+        .ok();
+    repo.aud(&["planning", "audit", "1"]).ok();
+}
+
+#[test]
 fn a_corrupt_or_newer_database_is_named_not_panicked_on() {
     let repo = Repo::new();
     repo.write(".pf/planning.db", &"this is not sqlite\n".repeat(200));

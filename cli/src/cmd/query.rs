@@ -167,8 +167,17 @@ fn answer(index: &SqliteIndex, args: &Args) -> anyhow::Result<Answer> {
     let mut stmt = conn
         .prepare(sql)
         .context("querying the index (is it from an older aud? run `aud index --full`)")?;
+    // Paths in the index are repo-relative with `/`; accept `./src\\a.js` too.
+    let normalised = if query == "file" {
+        pattern
+            .replace('\\', "/")
+            .trim_start_matches("./")
+            .to_owned()
+    } else {
+        pattern.clone()
+    };
     let results = stmt
-        .query_map([Value::Text(like(pattern))], |row| {
+        .query_map([Value::Text(like(&normalised))], |row| {
             Ok(Hit {
                 file: row.get(0)?,
                 line: row.get(1)?,

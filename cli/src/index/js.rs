@@ -130,6 +130,26 @@ fn visit(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
                 visit(out, value, depth);
             }
         }
+        "for_in_statement" => {
+            // `for (const x of xs)`: the loop variable is written, the iterable read.
+            let left = node.child_by_field_name("left");
+            if let Some(left) = left {
+                match chain(out, left) {
+                    Some(name) if left.kind() != "identifier" => out.usage(left, name, "write"),
+                    _ => {
+                        for (bound, name) in pattern_names(out, left) {
+                            out.usage(bound, name, "write");
+                        }
+                        pattern_defaults(out, left, depth);
+                    }
+                }
+            }
+            for child in named_children(node) {
+                if Some(child) != left {
+                    visit(out, child, depth);
+                }
+            }
+        }
         "labeled_statement" => {
             if let Some(body) = node.child_by_field_name("body") {
                 visit(out, body, depth);

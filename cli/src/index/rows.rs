@@ -107,6 +107,18 @@ impl FileRows {
         self.symbols.sort();
         self.symbols_jsx.sort();
         self.refs.sort();
+        // The same name read (or written) twice on a line is one fact for every consumer.
+        self.variable_usage.sort_by(|a, b| {
+            (a.line, &a.variable_name, a.usage_type, a.col).cmp(&(
+                b.line,
+                &b.variable_name,
+                b.usage_type,
+                b.col,
+            ))
+        });
+        self.variable_usage.dedup_by(|b, a| {
+            a.line == b.line && a.variable_name == b.variable_name && a.usage_type == b.usage_type
+        });
         self.variable_usage.sort();
         self.assignments.sort();
         self.function_call_args.sort();

@@ -1,7 +1,7 @@
 //! [`SqliteIndex`]: the rule engine's read access to `.pf/repo_index.db`.
 //!
-//! Each [`Source`] maps to one query over its table. The engine's lowercase `needle` becomes an
-//! `instr(lower(column), ?)` filter: SQLite's `lower()` folds ASCII only, exactly the
+//! Each [`Source`] maps to one query over its table. The engine's lowercase `needle` becomes a
+//! `column LIKE '%needle%'` filter: SQLite's `LIKE` folds ASCII case only, exactly the
 //! comparison the [`IndexStore`] contract asks for, so no row containing the needle is lost.
 //! Nothing is capped.
 
@@ -92,6 +92,20 @@ fn query(source: Source) -> &'static str {
     }
 }
 
+/// The `LIKE` pattern matching any text that contains `needle`.
+fn like_contains(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 impl IndexStore for SqliteIndex {
     type Error = rusqlite::Error;
 
@@ -101,14 +115,16 @@ impl IndexStore for SqliteIndex {
         needle: Option<&str>,
         visit: &mut dyn FnMut(&IndexRow),
     ) -> Result<(), rusqlite::Error> {
+        // `LIKE` folds ASCII case only, which is the contract, and needs no allocation per row
+        // (unlike `instr(lower(...))`). `%`, `_` and `\\` in the needle are escaped.
         let filter = match needle {
-            Some(_) => format!("instr(lower({}), ?1) > 0", source.column()),
+            Some(_) => format!("{} LIKE ?1 ESCAPE '\\'", source.column()),
             None => "1".to_owned(),
         };
         let sql = query(source).replace("{filter}", &filter);
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = match needle {
-            Some(needle) => stmt.query([needle])?,
+            Some(needle) => stmt.query([like_contains(needle)])?,
             None => stmt.query([])?,
         };
         while let Some(row) = rows.next()? {

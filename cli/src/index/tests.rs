@@ -242,3 +242,23 @@ fn a_newer_index_is_refused_with_its_path() {
     );
     assert!(super::SqliteIndex::open(&db).is_err());
 }
+
+#[test]
+fn loop_variables_are_writes() {
+    let rows = js("for (const { id } of users) { send(id); }\nfor (key in obj) {}");
+    let usages: Vec<_> = rows
+        .variable_usage
+        .iter()
+        .map(|u| (u.variable_name.as_str(), u.usage_type))
+        .collect();
+    assert_eq!(
+        usages,
+        [
+            ("id", "write"),
+            ("users", "read"),
+            ("id", "read"),
+            ("key", "write"),
+            ("obj", "read")
+        ]
+    );
+}

@@ -159,6 +159,25 @@ pub fn prepare_schema(tx: &Transaction<'_>, reset: bool) -> rusqlite::Result<()>
     Ok(())
 }
 
+/// Drops the secondary indexes, so that a full rebuild inserts into bare tables;
+/// [`create_indexes`] builds them again in one sorted pass, which is much faster.
+pub fn drop_indexes(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    for line in INDEX_DDL.lines() {
+        let Some(rest) = line.trim().strip_prefix("CREATE INDEX IF NOT EXISTS ") else {
+            continue;
+        };
+        if let Some(name) = rest.split_whitespace().next() {
+            tx.execute_batch(&format!("DROP INDEX IF EXISTS {name};"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates whatever tables and indexes are missing.
+pub fn create_indexes(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(INDEX_DDL)
+}
+
 /// Empties every table of the index.
 pub fn clear(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     for (table, _) in PER_FILE_TABLES {

@@ -1,8 +1,9 @@
 //! [`MemoryPlanStore`]: plans held in memory, for the browser playground and for tests.
 //!
-//! It follows the same contract as the SQLite store of the CLI (checked by the shared
-//! conformance suite in [`super::conformance`]): numbering, not-found and archived errors,
-//! run chaining. Core has no clock, so times are whatever [`MemoryPlanStore::set_now`] last set.
+//! It follows the same contract as the SQLite store of the CLI, checked by the shared
+//! conformance suite (`plan::conformance`, under the `testing` feature): numbering, not-found
+//! and archived errors, run chaining. Core has no clock, so times are whatever
+//! [`MemoryPlanStore::set_now`] last set.
 
 use super::chain::{GENESIS_HASH, run_hash};
 use super::model::{

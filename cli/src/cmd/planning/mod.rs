@@ -1,7 +1,7 @@
 //! `aud planning ...`: plans, tasks and their verification, over `.pf/planning.db`.
 //!
-//! One module per group of subcommands: [`manage`] creates and edits plans, [`show`] prints
-//! them, [`verify`] proves tasks done against the index, [`trail`] archives plans and audits
+//! One module per group of subcommands: `manage` creates and edits plans, `show` prints
+//! them, `verify` proves tasks done against the index, `trail` archives plans and audits
 //! their hash chain. The logic lives in `aud_core::plan`; these modules do the IO.
 
 mod manage;
