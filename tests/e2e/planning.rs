@@ -121,12 +121,27 @@ fn the_whole_loop_from_violations_to_an_audited_archive() {
     let task = task_json(&repo);
     assert_eq!(task["status"], "completed");
     assert_eq!(task["last_run"]["sequence"], 4);
+    let list = repo
+        .aud(&[
+            "planning",
+            "list",
+            "--status",
+            "completed",
+            "--format",
+            "json",
+        ])
+        .json();
+    assert_eq!(list[0]["progress_percent"], 100, "{list:#}");
 
     // A regression fails the task loudly.
     repo.write("src/legacy.js", "const auth0 = require(\"auth0\");\n");
     let regressed = verify(&repo, &["--auto-update"], 1);
     assert_eq!(regressed["regression"], true);
     assert_eq!(regressed["status"], "failed");
+    let plan = repo
+        .aud(&["planning", "show", "1", "--format", "json"])
+        .json();
+    assert_eq!(plan["plan"]["status"], "active");
     assert!(!regressed["new"].as_array().unwrap().is_empty());
     let text = repo.aud(&["planning", "verify-task", "1", "1"]);
     text.code(1);

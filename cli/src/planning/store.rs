@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use aud_core::plan::{
     GENESIS_HASH, Job, NewPhase, NewRun, NewTask, Phase, Plan, PlanError, PlanStatus, PlanStore,
-    PlanSummary, RuleTotal, Run, RunFinding, Task, TaskStatus, TaskUpdate, run_hash,
+    PlanSummary, RuleTotal, Run, RunFinding, Task, TaskStatus, TaskUpdate, plan_status, run_hash,
 };
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params,
@@ -253,6 +253,23 @@ fn get_task(conn: &Connection, plan_id: i64, task_number: u32) -> anyhow::Result
     })
 }
 
+/// Recomputes the plan's status from its tasks' (see `aud_core::plan::plan_status`).
+fn settle(conn: &Connection, plan_id: i64) -> anyhow::Result<()> {
+    let plan = get_plan(conn, plan_id)?;
+    let mut stmt = conn.prepare_cached("SELECT status FROM plan_tasks WHERE plan_id = ?1")?;
+    let statuses = stmt
+        .query_map([plan_id], |r| parse::<TaskStatus>(r, 0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let status = plan_status(plan.status, statuses);
+    if status != plan.status {
+        conn.execute(
+            "UPDATE plans SET status = ?1 WHERE id = ?2",
+            params![status.as_str(), plan_id],
+        )?;
+    }
+    Ok(())
+}
+
 fn get_job(conn: &Connection, task_id: i64, job_number: u32) -> rusqlite::Result<Option<Job>> {
     conn.query_row(
         "SELECT job_number, description, completed, is_audit_job, created_at FROM plan_jobs \
@@ -439,6 +456,7 @@ impl PlanStore for SqlitePlanStore {
             ],
         )?;
         let task = get_task(&tx, plan_id, task_number)?;
+        settle(&tx, plan_id)?;
         tx.commit()?;
         Ok(task)
     }
@@ -466,6 +484,7 @@ impl PlanStore for SqlitePlanStore {
             )?;
         }
         let task = get_task(&tx, plan_id, task_number)?;
+        settle(&tx, plan_id)?;
         tx.commit()?;
         Ok(task)
     }
@@ -640,6 +659,7 @@ impl PlanStore for SqlitePlanStore {
                 params![status.as_str(), completed_at, task.id],
             )?;
         }
+        settle(&tx, plan_id)?;
         tx.commit()?;
         Ok(run)
     }
