@@ -142,6 +142,10 @@ fn the_whole_loop_from_violations_to_an_audited_archive() {
         .aud(&["planning", "show", "1", "--format", "json"])
         .json();
     assert_eq!(plan["plan"]["status"], "active");
+    let history = repo.aud(&["planning", "show", "1", "--verbose"]);
+    history.ok();
+    let trend = format!("violations per run: {total} -> {fewer} -> {fewer} -> 0 -> 3");
+    assert!(history.stdout.contains(&trend), "{}", history.stdout);
     assert!(!regressed["new"].as_array().unwrap().is_empty());
     let text = repo.aud(&["planning", "verify-task", "1", "1"]);
     text.code(1);

@@ -96,6 +96,17 @@ impl SqlitePlanStore {
             .optional()?)
     }
 
+    /// The task's runs in order, without their findings (for the history in `show`).
+    pub fn run_history(&self, plan_id: i64, task_number: u32) -> anyhow::Result<Vec<Run>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {RUN_COLUMNS} FROM verification_runs \
+             WHERE plan_id = ?1 AND task_number = ?2 ORDER BY id"
+        ))?;
+        Ok(stmt
+            .query_map(params![plan_id, task_number], run_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     fn write(&mut self) -> anyhow::Result<Transaction<'_>> {
         self.conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
