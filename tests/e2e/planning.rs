@@ -561,6 +561,28 @@ fn a_corrupt_or_newer_database_is_named_not_panicked_on() {
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 
+    // Damaged pages inside a real planning database.
+    let repo = planned();
+    for i in 0..30 {
+        let title = format!("task {i} {}", "x".repeat(300));
+        repo.aud(&["planning", "add-task", "1", "--title", &title])
+            .ok();
+    }
+    db(&repo)
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    let path = repo.path().join(".pf/planning.db");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[8192..16384].fill(0xff);
+    std::fs::write(&path, bytes).unwrap();
+    let run = repo.aud(&["planning", "show", "1"]);
+    run.code(2);
+    assert!(
+        run.stderr.contains(".pf/planning.db is damaged"),
+        "{}",
+        run.stderr
+    );
+
     let repo = Repo::new();
     std::fs::create_dir_all(repo.path().join(".pf")).unwrap();
     rusqlite::Connection::open(repo.path().join(".pf/planning.db"))
