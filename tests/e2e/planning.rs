@@ -329,6 +329,33 @@ fn a_bad_spec_is_refused_with_every_error_and_nothing_is_written() {
         .query_row("SELECT count(*) FROM plan_specs", [], |r| r.get(0))
         .unwrap();
     assert_eq!(specs, 1);
+
+    // Replacing a task's spec is validated the same way.
+    let run = repo.aud(&[
+        "planning",
+        "update-task",
+        "1",
+        "1",
+        "--spec",
+        "specs/bad.yaml",
+    ]);
+    run.code(2);
+    assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    repo.write(
+        "specs/v2.yaml",
+        "refactor_name: v2\nrules:\n  - id: no-login\n    description: d\n    match:\n      identifiers: [nothing_like_this]\n",
+    );
+    repo.aud(&[
+        "planning",
+        "update-task",
+        "1",
+        "1",
+        "--spec",
+        "specs/v2.yaml",
+    ])
+    .ok();
+    let json = verify(&repo, &[], 0);
+    assert_eq!(json["spec"]["name"], "v2");
 }
 
 #[test]

@@ -494,6 +494,17 @@ impl PlanStore for SqlitePlanStore {
                 params![assignee, task.id],
             )?;
         }
+        if let Some(yaml) = &update.spec_yaml {
+            // A new row, so the spec each earlier run used stays on record.
+            tx.execute(
+                "INSERT INTO plan_specs (plan_id, spec_yaml, created_at) VALUES (?1, ?2, ?3)",
+                params![plan_id, yaml, now_rfc3339()],
+            )?;
+            tx.execute(
+                "UPDATE plan_tasks SET spec_id = ?1 WHERE id = ?2",
+                params![tx.last_insert_rowid(), task.id],
+            )?;
+        }
         let task = get_task(&tx, plan_id, task_number)?;
         settle(&tx, plan_id)?;
         tx.commit()?;

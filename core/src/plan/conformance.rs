@@ -136,6 +136,19 @@ where
     assert_eq!(t1.status, TaskStatus::Pending);
     assert_eq!(s.task_spec(1, 1).unwrap(), spec.clone().unwrap_or_default());
     fails(s.task_spec(1, 2), "task 2 of plan 1 has no spec");
+    // A task can get a (new) spec later.
+    let t2_spec = s
+        .update_task(
+            1,
+            2,
+            &TaskUpdate {
+                spec_yaml: Some("refactor_name: y\n".to_owned()),
+                ..TaskUpdate::default()
+            },
+        )
+        .unwrap();
+    assert!(t2_spec.has_spec);
+    assert_eq!(s.task_spec(1, 2).unwrap(), "refactor_name: y\n");
     fails(s.task(1, 3), "task 3 of plan 1 does not exist");
     fails(s.task(5, 1), "plan 5 does not exist");
     assert_eq!(s.tasks(1).unwrap().len(), 2);
@@ -165,6 +178,7 @@ where
             &TaskUpdate {
                 status: Some(TaskStatus::Completed),
                 assigned_to: Some("bob".to_owned()),
+                spec_yaml: None,
             },
         )
         .unwrap();
@@ -206,6 +220,7 @@ where
         &TaskUpdate {
             status: Some(TaskStatus::Completed),
             assigned_to: None,
+            spec_yaml: None,
         },
     )
     .unwrap();

@@ -256,6 +256,10 @@ impl PlanStore for MemoryPlanStore {
         if let Some(assignee) = &update.assigned_to {
             row.task.assigned_to = Some(assignee.clone());
         }
+        if let Some(yaml) = &update.spec_yaml {
+            row.spec_yaml = Some(yaml.clone());
+            row.task.has_spec = true;
+        }
         let task = row.task.clone();
         self.settle(plan_id);
         Ok(task)

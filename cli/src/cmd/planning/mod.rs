@@ -58,9 +58,9 @@ pub enum Command {
     /// Tick a job.
     #[command(after_help = "Examples:\n  aud planning complete-job 1 2 1")]
     CompleteJob(CompleteJobArgs),
-    /// Change a task's status or assignee.
+    /// Change a task's status, assignee or spec.
     #[command(
-        after_help = "Examples:\n  aud planning update-task 1 2 --status in_progress --assigned-to bob\n  aud planning update-task 1 3 --status blocked"
+        after_help = "Examples:\n  aud planning update-task 1 2 --status in_progress --assigned-to bob\n  aud planning update-task 1 3 --status blocked\n  aud planning update-task 1 2 --spec specs/auth-v2.yaml"
     )]
     UpdateTask(UpdateTaskArgs),
     /// Verify a task against the code: refresh the index, evaluate its spec, record the run.
