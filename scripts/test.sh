@@ -18,6 +18,8 @@ cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 step "core builds without IO or C for the browser and WASI"
 cargo build --locked -p aud-core --target wasm32-unknown-unknown
 cargo build --locked -p aud-core --target wasm32-wasip1
+step "aud-wasi builds for WASI (its tests run the module under wasmtime)"
+cargo build --locked --release --target wasm32-wasip1 --bin aud-wasi
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --document-private-items
 step "tests"

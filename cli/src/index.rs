@@ -245,7 +245,9 @@ fn process(job: Job) -> Outcome {
 }
 
 /// Runs `work` on every item on all cores and hands each result to `sink` on this thread.
-#[cfg(feature = "parallel")]
+// WASI has no threads: there the feature is ignored, even when feature unification in a
+// workspace build turns it on.
+#[cfg(all(feature = "parallel", not(target_os = "wasi")))]
 fn for_each_parallel<T, R, F, S>(items: Vec<T>, work: F, sink: &mut S) -> anyhow::Result<()>
 where
     T: Send,
@@ -267,8 +269,8 @@ where
     })
 }
 
-/// Runs `work` on every item on this thread (no `parallel` feature, e.g. under WASI).
-#[cfg(not(feature = "parallel"))]
+/// Runs `work` on every item on this thread (no `parallel` feature, or under WASI).
+#[cfg(any(not(feature = "parallel"), target_os = "wasi"))]
 fn for_each_parallel<T, R, F, S>(items: Vec<T>, work: F, sink: &mut S) -> anyhow::Result<()>
 where
     F: Fn(T) -> R,

@@ -56,11 +56,27 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> 
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
         file_name.to_string_lossy(),
-        std::process::id()
+        unique_suffix()
     ));
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| {
         let _ = std::fs::remove_file(&tmp);
         format!("cannot write {}", path.display())
     })
+}
+
+/// A suffix for temporary file names that no other running aud uses: the process id.
+#[cfg(not(target_os = "wasi"))]
+fn unique_suffix() -> String {
+    std::process::id().to_string()
+}
+
+/// A suffix for temporary file names. WASI has no process ids (asking panics), so the clock
+/// stands in.
+#[cfg(target_os = "wasi")]
+fn unique_suffix() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+        .to_string()
 }

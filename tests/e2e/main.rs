@@ -4,3 +4,4 @@ mod cli;
 mod index;
 mod planning;
 mod refactor;
+mod wasi;

@@ -272,7 +272,9 @@ fn cached_scans_return_exactly_what_sqlite_returns() {
     super::refresh(tmp.path(), &db, &super::IndexOptions::default()).unwrap();
     let collect = |index: &super::SqliteIndex, source: Source, needle: Option<&str>| {
         let mut rows = Vec::new();
-        index.scan(source, needle, &mut |r| rows.push(r.clone())).unwrap();
+        index
+            .scan(source, needle, &mut |r| rows.push(r.clone()))
+            .unwrap();
         rows
     };
     for source in Source::ALL {
