@@ -46,7 +46,10 @@ fn violations_exit_1_and_fixing_the_code_passes_without_a_manual_reindex() {
     assert!(files.iter().all(|f| *f == "src/a.js"), "{files:?}");
     assert_eq!(json["index"]["files_indexed"], 3);
     let total = json["summary"]["total_violations"].as_u64().unwrap();
-    assert_eq!(total as usize, rule["violations"].as_array().unwrap().len() + 1);
+    assert_eq!(
+        total as usize,
+        rule["violations"].as_array().unwrap().len() + 1
+    );
 
     // The fix lands; no `aud index` in between.
     repo.write(
@@ -78,9 +81,16 @@ fn a_bad_spec_is_refused_with_every_error_and_its_line() {
     );
     let run = repo.aud(&["refactor", "--file", "bad.yaml"]);
     run.code(2);
-    assert!(run.stderr.contains("bad.yaml:5:5: unknown key `mtach`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bad.yaml:5:5: unknown key `mtach`"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("did you mean `match`?"));
-    assert!(run.stderr.contains("bad.yaml:6:15: unknown severity `urgent`"));
+    assert!(
+        run.stderr
+            .contains("bad.yaml:6:15: unknown severity `urgent`")
+    );
     assert!(run.stdout.is_empty());
     // Nothing was indexed for a spec that could not be read.
     assert!(!repo.path().join(".pf").exists());
@@ -91,10 +101,18 @@ fn missing_spec_and_missing_index_are_errors() {
     let repo = auth_repo();
     let run = repo.aud(&["refactor", "--file", "nope.yaml"]);
     run.code(2);
-    assert!(run.stderr.contains("cannot read spec nope.yaml"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read spec nope.yaml"),
+        "{}",
+        run.stderr
+    );
     let run = repo.aud(&["refactor", "--file", "spec.yaml", "--no-refresh"]);
     run.code(2);
-    assert!(run.stderr.contains("run `aud index` first"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("run `aud index` first"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -102,16 +120,32 @@ fn validate_only_and_output_file() {
     let repo = auth_repo();
     let run = repo.aud(&["refactor", "--file", "spec.yaml", "--validate-only"]);
     run.ok();
-    assert!(run.stdout.contains("valid (1 rule, 2 terms)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("valid (1 rule, 2 terms)"),
+        "{}",
+        run.stdout
+    );
 
     let run = repo.aud(&[
-        "refactor", "--file", "spec.yaml", "--format", "sarif", "--output", "out/aud.sarif",
+        "refactor",
+        "--file",
+        "spec.yaml",
+        "--format",
+        "sarif",
+        "--output",
+        "out/aud.sarif",
     ]);
     // The directory does not exist: a clear error, no stray file.
     run.code(2);
     std::fs::create_dir(repo.path().join("out")).unwrap();
     let run = repo.aud(&[
-        "refactor", "--file", "spec.yaml", "--format", "sarif", "--output", "out/aud.sarif",
+        "refactor",
+        "--file",
+        "spec.yaml",
+        "--format",
+        "sarif",
+        "--output",
+        "out/aud.sarif",
     ]);
     run.code(1);
     assert!(run.stdout.is_empty());
@@ -142,10 +176,21 @@ fn the_originals_published_specs_validate() {
         "plantflow_profile.yaml",
     ] {
         let path = dir.join(name);
-        let run = repo.aud(&["refactor", "--file", path.to_str().unwrap(), "--validate-only"]);
+        let run = repo.aud(&[
+            "refactor",
+            "--file",
+            path.to_str().unwrap(),
+            "--validate-only",
+        ]);
         run.ok();
         // And they evaluate (against an empty repository: every `expect` is missing).
-        let run = repo.aud(&["refactor", "--file", path.to_str().unwrap(), "--format", "json"]);
+        let run = repo.aud(&[
+            "refactor",
+            "--file",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
         assert!(run.code == 0 || run.code == 1, "{name}: {}", run.stderr);
         assert!(run.json()["summary"]["total_rules"].as_u64().unwrap() > 0);
     }
