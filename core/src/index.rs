@@ -194,10 +194,10 @@ impl IndexStore for MemoryIndex {
             if *row_source != source {
                 continue;
             }
-            if let Some(needle) = needle {
-                if !row.value.to_ascii_lowercase().contains(needle) {
-                    continue;
-                }
+            if let Some(needle) = needle
+                && !row.value.to_ascii_lowercase().contains(needle)
+            {
+                continue;
             }
             visit(row);
         }
