@@ -121,12 +121,31 @@ fn the_whole_loop_from_violations_to_an_audited_archive() {
     let task = task_json(&repo);
     assert_eq!(task["status"], "completed");
     assert_eq!(task["last_run"]["sequence"], 4);
+    let list = repo
+        .aud(&[
+            "planning",
+            "list",
+            "--status",
+            "completed",
+            "--format",
+            "json",
+        ])
+        .json();
+    assert_eq!(list[0]["progress_percent"], 100, "{list:#}");
 
     // A regression fails the task loudly.
     repo.write("src/legacy.js", "const auth0 = require(\"auth0\");\n");
     let regressed = verify(&repo, &["--auto-update"], 1);
     assert_eq!(regressed["regression"], true);
     assert_eq!(regressed["status"], "failed");
+    let plan = repo
+        .aud(&["planning", "show", "1", "--format", "json"])
+        .json();
+    assert_eq!(plan["plan"]["status"], "active");
+    let history = repo.aud(&["planning", "show", "1", "--verbose"]);
+    history.ok();
+    let trend = format!("violations per run: {total} -> {fewer} -> {fewer} -> 0 -> 3");
+    assert!(history.stdout.contains(&trend), "{}", history.stdout);
     assert!(!regressed["new"].as_array().unwrap().is_empty());
     let text = repo.aud(&["planning", "verify-task", "1", "1"]);
     text.code(1);
@@ -219,11 +238,8 @@ fn emit_reads_merges_line_ranges_and_names_the_next_command() {
     );
     let reads = json["reads"].as_array().unwrap();
     let login = reads.iter().find(|r| r["file"] == "src/login.js").unwrap();
-    // Lines 1, 4 and 8 are within 5 of each other: one merged range from 1 to 13.
-    assert_eq!(
-        login["ranges"],
-        serde_json::json!([{"start": 1, "end": 13}])
-    );
+    // Lines 1, 4 and 8 are within 5 of each other: one range, ending at the last line (9).
+    assert_eq!(login["ranges"], serde_json::json!([{"start": 1, "end": 9}]));
     assert!(
         json["guidance"][0]["guidance"]
             .as_str()
@@ -310,6 +326,33 @@ fn a_bad_spec_is_refused_with_every_error_and_nothing_is_written() {
         .query_row("SELECT count(*) FROM plan_specs", [], |r| r.get(0))
         .unwrap();
     assert_eq!(specs, 1);
+
+    // Replacing a task's spec is validated the same way.
+    let run = repo.aud(&[
+        "planning",
+        "update-task",
+        "1",
+        "1",
+        "--spec",
+        "specs/bad.yaml",
+    ]);
+    run.code(2);
+    assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    repo.write(
+        "specs/v2.yaml",
+        "refactor_name: v2\nrules:\n  - id: no-login\n    description: d\n    match:\n      identifiers: [nothing_like_this]\n",
+    );
+    repo.aud(&[
+        "planning",
+        "update-task",
+        "1",
+        "1",
+        "--spec",
+        "specs/v2.yaml",
+    ])
+    .ok();
+    let json = verify(&repo, &[], 0);
+    assert_eq!(json["spec"]["name"], "v2");
 }
 
 #[test]
@@ -541,6 +584,28 @@ fn a_corrupt_or_newer_database_is_named_not_panicked_on() {
         run.stderr
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+
+    // Damaged pages inside a real planning database.
+    let repo = planned();
+    for i in 0..30 {
+        let title = format!("task {i} {}", "x".repeat(300));
+        repo.aud(&["planning", "add-task", "1", "--title", &title])
+            .ok();
+    }
+    db(&repo)
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    let path = repo.path().join(".pf/planning.db");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[8192..16384].fill(0xff);
+    std::fs::write(&path, bytes).unwrap();
+    let run = repo.aud(&["planning", "show", "1"]);
+    run.code(2);
+    assert!(
+        run.stderr.contains(".pf/planning.db is damaged"),
+        "{}",
+        run.stderr
+    );
 
     let repo = Repo::new();
     std::fs::create_dir_all(repo.path().join(".pf")).unwrap();

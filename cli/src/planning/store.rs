@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use aud_core::plan::{
     GENESIS_HASH, Job, NewPhase, NewRun, NewTask, Phase, Plan, PlanError, PlanStatus, PlanStore,
-    PlanSummary, RuleTotal, Run, RunFinding, Task, TaskStatus, TaskUpdate, run_hash,
+    PlanSummary, RuleTotal, Run, RunFinding, Task, TaskStatus, TaskUpdate, plan_status, run_hash,
 };
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params,
@@ -94,6 +94,17 @@ impl SqlitePlanStore {
                 run_from_row,
             )
             .optional()?)
+    }
+
+    /// The task's runs in order, without their findings (for the history in `show`).
+    pub fn run_history(&self, plan_id: i64, task_number: u32) -> anyhow::Result<Vec<Run>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {RUN_COLUMNS} FROM verification_runs \
+             WHERE plan_id = ?1 AND task_number = ?2 ORDER BY id"
+        ))?;
+        Ok(stmt
+            .query_map(params![plan_id, task_number], run_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     fn write(&mut self) -> anyhow::Result<Transaction<'_>> {
@@ -251,6 +262,23 @@ fn get_task(conn: &Connection, plan_id: i64, task_number: u32) -> anyhow::Result
         }
         .into()
     })
+}
+
+/// Recomputes the plan's status from its tasks' (see `aud_core::plan::plan_status`).
+fn settle(conn: &Connection, plan_id: i64) -> anyhow::Result<()> {
+    let plan = get_plan(conn, plan_id)?;
+    let mut stmt = conn.prepare_cached("SELECT status FROM plan_tasks WHERE plan_id = ?1")?;
+    let statuses = stmt
+        .query_map([plan_id], |r| parse::<TaskStatus>(r, 0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let status = plan_status(plan.status, statuses);
+    if status != plan.status {
+        conn.execute(
+            "UPDATE plans SET status = ?1 WHERE id = ?2",
+            params![status.as_str(), plan_id],
+        )?;
+    }
+    Ok(())
 }
 
 fn get_job(conn: &Connection, task_id: i64, job_number: u32) -> rusqlite::Result<Option<Job>> {
@@ -439,6 +467,7 @@ impl PlanStore for SqlitePlanStore {
             ],
         )?;
         let task = get_task(&tx, plan_id, task_number)?;
+        settle(&tx, plan_id)?;
         tx.commit()?;
         Ok(task)
     }
@@ -465,7 +494,19 @@ impl PlanStore for SqlitePlanStore {
                 params![assignee, task.id],
             )?;
         }
+        if let Some(yaml) = &update.spec_yaml {
+            // A new row, so the spec each earlier run used stays on record.
+            tx.execute(
+                "INSERT INTO plan_specs (plan_id, spec_yaml, created_at) VALUES (?1, ?2, ?3)",
+                params![plan_id, yaml, now_rfc3339()],
+            )?;
+            tx.execute(
+                "UPDATE plan_tasks SET spec_id = ?1 WHERE id = ?2",
+                params![tx.last_insert_rowid(), task.id],
+            )?;
+        }
         let task = get_task(&tx, plan_id, task_number)?;
+        settle(&tx, plan_id)?;
         tx.commit()?;
         Ok(task)
     }
@@ -640,6 +681,7 @@ impl PlanStore for SqlitePlanStore {
                 params![status.as_str(), completed_at, task.id],
             )?;
         }
+        settle(&tx, plan_id)?;
         tx.commit()?;
         Ok(run)
     }

@@ -136,6 +136,19 @@ where
     assert_eq!(t1.status, TaskStatus::Pending);
     assert_eq!(s.task_spec(1, 1).unwrap(), spec.clone().unwrap_or_default());
     fails(s.task_spec(1, 2), "task 2 of plan 1 has no spec");
+    // A task can get a (new) spec later.
+    let t2_spec = s
+        .update_task(
+            1,
+            2,
+            &TaskUpdate {
+                spec_yaml: Some("refactor_name: y\n".to_owned()),
+                ..TaskUpdate::default()
+            },
+        )
+        .unwrap();
+    assert!(t2_spec.has_spec);
+    assert_eq!(s.task_spec(1, 2).unwrap(), "refactor_name: y\n");
     fails(s.task(1, 3), "task 3 of plan 1 does not exist");
     fails(s.task(5, 1), "plan 5 does not exist");
     assert_eq!(s.tasks(1).unwrap().len(), 2);
@@ -165,6 +178,7 @@ where
             &TaskUpdate {
                 status: Some(TaskStatus::Completed),
                 assigned_to: Some("bob".to_owned()),
+                spec_yaml: None,
             },
         )
         .unwrap();
@@ -188,6 +202,29 @@ where
     assert_eq!(r3.prev_hash, r2.hash);
     let task = s.task(1, 1).unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
+    // Both tasks are completed, so the plan is.
+    assert_eq!(s.plan(1).unwrap().status, PlanStatus::Completed);
+    assert_eq!(s.list_plans(Some(PlanStatus::Completed)).unwrap().len(), 1);
+    s.add_task(
+        1,
+        &NewTask {
+            title: "late".to_owned(),
+            ..NewTask::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(s.plan(1).unwrap().status, PlanStatus::Active);
+    s.update_task(
+        1,
+        3,
+        &TaskUpdate {
+            status: Some(TaskStatus::Completed),
+            assigned_to: None,
+            spec_yaml: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.plan(1).unwrap().status, PlanStatus::Completed);
     assert_eq!(task.audit_status, Some(AuditStatus::Pass));
     assert_eq!(
         task.completed_at.as_deref(),
@@ -233,7 +270,7 @@ where
     fails(s.complete_job(1, 1, 1), msg);
     fails(s.record_run(1, 1, &run(0, None)), msg);
     fails(s.archive_plan(1, None, None), msg);
-    assert_eq!(s.tasks(1).unwrap().len(), 2);
+    assert_eq!(s.tasks(1).unwrap().len(), 3);
     assert_eq!(s.runs(1, None).unwrap().len(), 3);
     assert_eq!(s.list_plans(Some(PlanStatus::Archived)).unwrap().len(), 1);
     // The other plan is untouched.

@@ -11,6 +11,7 @@ use super::model::{
     TaskStatus, TaskUpdate,
 };
 use super::store::PlanStore;
+use super::transition::plan_status;
 
 /// A task with what the model type does not carry.
 #[derive(Debug, Clone)]
@@ -59,6 +60,19 @@ impl MemoryPlanStore {
         match self.get_plan(plan_id)?.status {
             PlanStatus::Archived => Err(PlanError::Archived(plan_id)),
             _ => Ok(()),
+        }
+    }
+
+    /// Recomputes the plan's status from its tasks'.
+    fn settle(&mut self, plan_id: i64) {
+        let statuses: Vec<TaskStatus> = self
+            .tasks
+            .iter()
+            .filter(|t| t.plan_id == plan_id)
+            .map(|t| t.task.status)
+            .collect();
+        if let Some(plan) = self.plans.iter_mut().find(|p| p.id == plan_id) {
+            plan.status = plan_status(plan.status, statuses);
         }
     }
 
@@ -222,6 +236,7 @@ impl PlanStore for MemoryPlanStore {
         };
         let out = row.task.clone();
         self.tasks.push(row);
+        self.settle(plan_id);
         Ok(out)
     }
 
@@ -241,7 +256,13 @@ impl PlanStore for MemoryPlanStore {
         if let Some(assignee) = &update.assigned_to {
             row.task.assigned_to = Some(assignee.clone());
         }
-        Ok(row.task.clone())
+        if let Some(yaml) = &update.spec_yaml {
+            row.spec_yaml = Some(yaml.clone());
+            row.task.has_spec = true;
+        }
+        let task = row.task.clone();
+        self.settle(plan_id);
+        Ok(task)
     }
 
     fn jobs(&self, plan_id: i64, task_number: u32) -> Result<Vec<Job>, PlanError> {
@@ -344,6 +365,7 @@ impl PlanStore for MemoryPlanStore {
                 (status == TaskStatus::Completed).then(|| new.created_at.clone());
         }
         self.runs.push(run.clone());
+        self.settle(plan_id);
         Ok(run)
     }
 

@@ -33,4 +33,4 @@ pub use model::{
 };
 pub use reads::{FileReads, LineRange, read_ranges};
 pub use store::PlanStore;
-pub use transition::{Transition, conclude};
+pub use transition::{Transition, conclude, plan_status};

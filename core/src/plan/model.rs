@@ -257,6 +257,8 @@ pub struct TaskUpdate {
     pub status: Option<TaskStatus>,
     /// The new assignee.
     pub assigned_to: Option<String>,
+    /// A new spec YAML, already validated by the caller; earlier runs keep their results.
+    pub spec_yaml: Option<String>,
 }
 
 /// A job: a checkbox item of a task.

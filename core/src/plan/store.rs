@@ -2,7 +2,8 @@
 //!
 //! Every method either does all of its work or none of it. Methods that change a plan fail
 //! with [`PlanError::Archived`] when the plan is archived; lookups fail with the `*NotFound`
-//! errors, whose messages name the object. Times are chosen by the store (RFC 3339, UTC), except
+//! errors, whose messages name the object. A plan's status follows its tasks
+//! ([`super::plan_status`]) after every change of a task. Times are chosen by the store (RFC 3339, UTC), except
 //! a run's, which is part of its hashed content and so chosen by the caller.
 
 use super::model::{

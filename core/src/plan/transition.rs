@@ -17,7 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{AuditStatus, TaskStatus};
+use super::model::{AuditStatus, PlanStatus, TaskStatus};
 
 /// The consequences of one verification of a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +52,26 @@ pub fn conclude(before: TaskStatus, violations: usize, auto_update: bool) -> Tra
         status,
         changed: status != before,
         regression,
+    }
+}
+
+/// A plan's status given its tasks': `completed` when it has tasks and all are completed,
+/// `active` otherwise; an archived plan stays archived.
+pub fn plan_status(current: PlanStatus, tasks: impl IntoIterator<Item = TaskStatus>) -> PlanStatus {
+    if current == PlanStatus::Archived {
+        return current;
+    }
+    let mut any = false;
+    for status in tasks {
+        if status != TaskStatus::Completed {
+            return PlanStatus::Active;
+        }
+        any = true;
+    }
+    if any {
+        PlanStatus::Completed
+    } else {
+        PlanStatus::Active
     }
 }
 
@@ -90,6 +110,27 @@ mod tests {
         check(Failed, 0, true, (Pass, Completed, false));
         check(Blocked, 1, true, (Fail, InProgress, false));
         check(Blocked, 0, true, (Pass, Completed, false));
+    }
+
+    #[test]
+    fn a_plan_is_completed_when_all_its_tasks_are() {
+        use PlanStatus::{Active, Archived};
+        let cases: &[(PlanStatus, &[TaskStatus], PlanStatus)] = &[
+            (Active, &[], Active),
+            (Active, &[Completed], PlanStatus::Completed),
+            (Active, &[Completed, Pending], Active),
+            (PlanStatus::Completed, &[Completed, Failed], Active),
+            (PlanStatus::Completed, &[], Active),
+            (Archived, &[Pending], Archived),
+            (Archived, &[Completed], Archived),
+        ];
+        for (current, tasks, expected) in cases {
+            assert_eq!(
+                plan_status(*current, tasks.iter().copied()),
+                *expected,
+                "{current} {tasks:?}"
+            );
+        }
     }
 
     #[test]

@@ -107,6 +107,19 @@ pub struct UpdateTaskArgs {
     /// The new assignee.
     #[arg(long)]
     pub assigned_to: Option<String>,
+    /// A new spec (YAML) for the task, validated first; earlier runs keep their results.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+}
+
+/// Reads and validates a spec file; the error lists every problem with its line.
+fn read_spec(path: &std::path::Path) -> anyhow::Result<String> {
+    let shown = path.display().to_string();
+    let yaml =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read the spec {shown}"))?;
+    Spec::parse(&shown, &yaml)
+        .map_err(|errors| anyhow::anyhow!("{errors}\nnothing was changed"))?;
+    Ok(yaml)
 }
 
 /// `aud planning init`.
@@ -142,24 +155,7 @@ pub fn add_phase(ctx: &Context, args: AddPhaseArgs) -> anyhow::Result<Outcome> {
 
 /// `aud planning add-task`: the spec is read and validated before the database is touched.
 pub fn add_task(ctx: &Context, args: AddTaskArgs) -> anyhow::Result<Outcome> {
-    let spec_yaml = match &args.spec {
-        None => None,
-        Some(path) => {
-            let shown = path.display().to_string();
-            let full = if path.is_absolute() {
-                path.clone()
-            } else {
-                std::env::current_dir()
-                    .map(|cwd| cwd.join(path))
-                    .unwrap_or_else(|_| path.clone())
-            };
-            let yaml = std::fs::read_to_string(&full)
-                .with_context(|| format!("cannot read the spec {shown}"))?;
-            Spec::parse(&shown, &yaml)
-                .map_err(|errors| anyhow::anyhow!("{errors}\nthe task was not added"))?;
-            Some(yaml)
-        }
-    };
+    let spec_yaml = args.spec.as_deref().map(read_spec).transpose()?;
     let mut store = open_store(ctx)?;
     let task = store.add_task(
         args.plan,
@@ -196,9 +192,10 @@ pub fn complete_job(ctx: &Context, args: CompleteJobArgs) -> anyhow::Result<Outc
 
 /// `aud planning update-task`.
 pub fn update_task(ctx: &Context, args: UpdateTaskArgs) -> anyhow::Result<Outcome> {
-    if args.status.is_none() && args.assigned_to.is_none() {
-        anyhow::bail!("nothing to update: give --status and/or --assigned-to");
+    if args.status.is_none() && args.assigned_to.is_none() && args.spec.is_none() {
+        anyhow::bail!("nothing to update: give --status, --assigned-to or --spec");
     }
+    let spec_yaml = args.spec.as_deref().map(read_spec).transpose()?;
     let mut store = open_store(ctx)?;
     let task = store.update_task(
         args.plan,
@@ -206,6 +203,7 @@ pub fn update_task(ctx: &Context, args: UpdateTaskArgs) -> anyhow::Result<Outcom
         &TaskUpdate {
             status: args.status,
             assigned_to: args.assigned_to,
+            spec_yaml,
         },
     )?;
     print_text(&format!(

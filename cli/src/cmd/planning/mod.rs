@@ -58,9 +58,9 @@ pub enum Command {
     /// Tick a job.
     #[command(after_help = "Examples:\n  aud planning complete-job 1 2 1")]
     CompleteJob(CompleteJobArgs),
-    /// Change a task's status or assignee.
+    /// Change a task's status, assignee or spec.
     #[command(
-        after_help = "Examples:\n  aud planning update-task 1 2 --status in_progress --assigned-to bob\n  aud planning update-task 1 3 --status blocked"
+        after_help = "Examples:\n  aud planning update-task 1 2 --status in_progress --assigned-to bob\n  aud planning update-task 1 3 --status blocked\n  aud planning update-task 1 2 --spec specs/auth-v2.yaml"
     )]
     UpdateTask(UpdateTaskArgs),
     /// Verify a task against the code: refresh the index, evaluate its spec, record the run.
@@ -87,6 +87,32 @@ pub enum Command {
 
 /// Runs an `aud planning` subcommand.
 pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Outcome> {
+    dispatch(ctx, command).map_err(name_the_database)
+}
+
+/// A bare SQLite error can only come from `.pf/planning.db` (the index's errors carry their own
+/// context): say so, and say what to do when the file is damaged.
+fn name_the_database(e: anyhow::Error) -> anyhow::Error {
+    let Some(sqlite) = e.downcast_ref::<rusqlite::Error>() else {
+        return e;
+    };
+    if e.chain().count() > 2 {
+        return e;
+    }
+    let damaged = matches!(
+        sqlite.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    );
+    if damaged {
+        e.context(
+            ".pf/planning.db is damaged; move it aside to start afresh (plans in it are lost)",
+        )
+    } else {
+        e.context("cannot use .pf/planning.db")
+    }
+}
+
+fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<Outcome> {
     match command {
         Command::Init(args) => manage::init(ctx, args),
         Command::List(args) => show::list(ctx, args),

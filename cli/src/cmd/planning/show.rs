@@ -102,10 +102,13 @@ struct TaskView {
     completed_at: Option<String>,
     jobs: Vec<Job>,
     last_run: Option<RunView>,
+    /// With `--verbose`: every run, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runs: Option<Vec<RunView>>,
 }
 
 /// A run, without its findings.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct RunView {
     sequence: u32,
     created_at: String,
@@ -135,12 +138,24 @@ struct PlanView {
     tasks: Option<Vec<TaskView>>,
 }
 
-fn task_view(store: &SqlitePlanStore, plan_id: i64, task: Task) -> anyhow::Result<TaskView> {
+fn task_view(
+    store: &SqlitePlanStore,
+    plan_id: i64,
+    task: Task,
+    verbose: bool,
+) -> anyhow::Result<TaskView> {
     let jobs = store.jobs(plan_id, task.task_number)?;
-    let last_run = store
-        .last_run_summary(plan_id, task.task_number)?
-        .as_ref()
-        .map(RunView::from);
+    let (last_run, runs) = if verbose {
+        let runs: Vec<RunView> = store
+            .run_history(plan_id, task.task_number)?
+            .iter()
+            .map(RunView::from)
+            .collect();
+        (runs.last().cloned(), Some(runs))
+    } else {
+        let last = store.last_run_summary(plan_id, task.task_number)?;
+        (last.as_ref().map(RunView::from), None)
+    };
     Ok(TaskView {
         task_number: task.task_number,
         title: task.title,
@@ -153,6 +168,7 @@ fn task_view(store: &SqlitePlanStore, plan_id: i64, task: Task) -> anyhow::Resul
         completed_at: task.completed_at,
         jobs,
         last_run,
+        runs,
     })
 }
 
@@ -169,7 +185,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
         Some(
             task_rows
                 .into_iter()
-                .map(|t| task_view(&store, args.plan, t))
+                .map(|t| task_view(&store, args.plan, t, args.verbose))
                 .collect::<anyhow::Result<Vec<_>>>()?,
         )
     };
@@ -263,6 +279,13 @@ fn render_task(out: &mut String, task: &TaskView, verbose: bool, indent: &str, w
             run.total_violations,
             if run.total_violations == 1 { "" } else { "s" }
         );
+    }
+    if let Some(runs) = task.runs.as_ref().filter(|r| r.len() > 1) {
+        let trend: Vec<String> = runs
+            .iter()
+            .map(|r| r.total_violations.to_string())
+            .collect();
+        let _ = writeln!(out, "{indent}  violations per run: {}", trend.join(" -> "));
     }
     for job in &task.jobs {
         let _ = writeln!(

@@ -14,6 +14,7 @@ use aud_core::plan::{
 };
 use aud_core::report::{Subject, junit, sarif};
 use aud_core::spec::Spec;
+use rusqlite::OptionalExtension as _;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -167,6 +168,23 @@ fn index_fingerprint(index: &SqliteIndex) -> rusqlite::Result<String> {
         .collect())
 }
 
+/// Ends ranges at the last line of their file, as the index knows it.
+fn clamp_to_file_ends(index: &SqliteIndex, reads: &mut [FileReads]) -> rusqlite::Result<()> {
+    let mut stmt = index
+        .connection()
+        .prepare("SELECT loc FROM files WHERE path = ?1")?;
+    for file in reads {
+        let loc: Option<i64> = stmt.query_row([&file.file], |r| r.get(0)).optional()?;
+        let Some(last) = loc.and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0) else {
+            continue;
+        };
+        for range in &mut file.ranges {
+            range.end = range.end.min(last).max(range.start);
+        }
+    }
+    Ok(())
+}
+
 /// Verifies one task and records the run.
 fn verify_one(
     ctx: &Context,
@@ -214,12 +232,16 @@ fn verify_one(
             task_status: options.auto_update.then_some(transition.status),
         },
     )?;
-    let reads = options.emit_reads.then(|| {
-        read_ranges(
+    let reads = if options.emit_reads {
+        let mut reads = read_ranges(
             evaluation.rules.iter().flat_map(|r| r.violations.iter()),
             READ_RADIUS,
-        )
-    });
+        );
+        clamp_to_file_ends(&state.index, &mut reads).context("cannot read .pf/repo_index.db")?;
+        Some(reads)
+    } else {
+        None
+    };
     Ok(TaskReport {
         evaluation,
         plan_id,
