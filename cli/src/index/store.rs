@@ -5,10 +5,7 @@
 //! comparison the [`IndexStore`] contract asks for, so no row containing the needle is lost.
 //! Nothing is capped.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use anyhow::Context as _;
 use aud_core::engine::IndexCoverage;
@@ -21,17 +18,6 @@ use super::writer;
 pub struct SqliteIndex {
     conn: Connection,
     path: PathBuf,
-    /// How often each source was scanned, and its rows once it is scanned a second time: a spec
-    /// with many terms then reads each table once instead of once per term.
-    cache: RefCell<HashMap<Source, Cached>>,
-}
-
-/// The cache state of one source.
-enum Cached {
-    /// Scanned once, straight from SQLite.
-    Seen,
-    /// Every row, in memory.
-    Rows(Rc<Vec<IndexRow>>),
 }
 
 impl std::fmt::Debug for SqliteIndex {
@@ -50,7 +36,6 @@ impl SqliteIndex {
         Ok(SqliteIndex {
             conn,
             path: db_path.to_path_buf(),
-            cache: RefCell::new(HashMap::new()),
         })
     }
 
@@ -130,46 +115,6 @@ impl IndexStore for SqliteIndex {
         needle: Option<&str>,
         visit: &mut dyn FnMut(&IndexRow),
     ) -> Result<(), rusqlite::Error> {
-        let cached = {
-            let mut cache = self.cache.borrow_mut();
-            match cache.get(&source) {
-                Some(Cached::Rows(rows)) => Some(Rc::clone(rows)),
-                Some(Cached::Seen) => {
-                    let rows = Rc::new(self.query_rows(source, None)?);
-                    cache.insert(source, Cached::Rows(Rc::clone(&rows)));
-                    Some(rows)
-                }
-                None => {
-                    cache.insert(source, Cached::Seen);
-                    None
-                }
-            }
-        };
-        match cached {
-            Some(rows) => {
-                for row in rows.iter() {
-                    if needle.is_none_or(|n| contains_ascii_ci(&row.value, n)) {
-                        visit(row);
-                    }
-                }
-            }
-            None => {
-                for row in self.query_rows(source, needle)? {
-                    visit(&row);
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-impl SqliteIndex {
-    /// The rows of `source` containing `needle` (all rows for `None`), in file and line order.
-    fn query_rows(
-        &self,
-        source: Source,
-        needle: Option<&str>,
-    ) -> Result<Vec<IndexRow>, rusqlite::Error> {
         // `LIKE` folds ASCII case only, which is the contract, and needs no allocation per row
         // (unlike `instr(lower(...))`). `%`, `_` and `\\` in the needle are escaped.
         let filter = match needle {
@@ -182,45 +127,27 @@ impl SqliteIndex {
             Some(needle) => stmt.query([like_contains(needle)])?,
             None => stmt.query([])?,
         };
-        let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let line: i64 = row.get(1)?;
-            out.push(IndexRow {
+            let index_row = IndexRow {
                 file: row.get(0)?,
                 line: u32::try_from(line).unwrap_or(0),
                 value: row.get(2)?,
                 context: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
-            });
+            };
+            visit(&index_row);
         }
-        Ok(out)
+        Ok(())
     }
-}
-
-/// Whether `haystack` contains `needle` (already lowercase), folding ASCII case only.
-fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
-    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    if n.is_empty() {
-        return true;
-    }
-    if n.len() > h.len() {
-        return false;
-    }
-    h.windows(n.len())
-        .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{contains_ascii_ci, like_contains};
+    use super::like_contains;
 
     #[test]
-    fn needles_match_ascii_case_insensitively() {
-        assert!(contains_ascii_ci(
-            "process.env.AUTH0_DOMAIN",
-            "auth0_domain"
-        ));
-        assert!(!contains_ascii_ci("AUTH", "auth0"));
-        assert!(contains_ascii_ci("x", ""));
+    fn like_wildcards_in_needles_are_escaped() {
+        assert_eq!(like_contains("auth0"), "%auth0%");
         assert_eq!(like_contains("a_b%c\\"), "%a\\_b\\%c\\\\%");
     }
 }
