@@ -181,3 +181,25 @@ fn query_finds_symbols_callers_components_and_routes() {
     repo.aud(&["query", "--symbol", ""]).code(2);
     repo.aud(&["query", "--symbol", "a", "--api", "b"]).code(2);
 }
+
+#[test]
+fn query_follows_imports_both_ways() {
+    let repo = Repo::fixture("index/js");
+    let deps = query_json(&repo, &["--dependencies", "./src/routes.js"]);
+    let modules: Vec<&str> = deps["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(modules, ["express", "./auth"]);
+
+    let dependents = query_json(&repo, &["--dependents", "auth"]);
+    let files: Vec<&str> = dependents["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["src/routes.js"]);
+}
