@@ -145,6 +145,11 @@ fn a_corrupt_index_is_an_error_naming_the_file() {
     let run = repo.aud(&["index"]);
     run.code(2);
     assert!(run.stderr.contains("repo_index.db"), "{}", run.stderr);
+    // A full rebuild replaces it.
+    let report = index_json(&repo, &["--full"]);
+    assert_eq!(report["files_indexed"], 1);
+    assert!(!repo.path().join(".pf/repo_index.db.tmp").exists());
+    index_json(&repo, &[]);
 }
 
 #[test]
