@@ -178,16 +178,6 @@ pub fn create_indexes(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(INDEX_DDL)
 }
 
-/// Empties every table of the index.
-pub fn clear(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    for (table, _) in PER_FILE_TABLES {
-        tx.execute(&format!("DELETE FROM {table}"), [])?;
-    }
-    tx.execute("DELETE FROM files", [])?;
-    tx.execute("DELETE FROM skipped_files", [])?;
-    Ok(())
-}
-
 /// Every file in the index with its size, mtime and hash.
 pub fn known_files(tx: &Transaction<'_>) -> rusqlite::Result<HashMap<String, Known>> {
     let mut stmt = tx.prepare("SELECT path, bytes, mtime_ns, sha256 FROM files")?;

@@ -168,10 +168,8 @@ fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
         title: row.get(2)?,
         description: row.get(3)?,
         status: parse(row, 4)?,
-        audit_status: match audit {
-            Some(_) => Some(parse(row, 5)?),
-            None => None,
-        },
+        // TheAuditor's databases may hold other verdicts (`pending`): no verdict, for us.
+        audit_status: audit.and_then(|a| a.parse().ok()),
         assigned_to: row.get(6)?,
         phase: row.get(7)?,
         has_spec: row.get(8)?,
