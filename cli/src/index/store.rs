@@ -1,16 +1,23 @@
 //! [`SqliteIndex`]: the rule engine's read access to `.pf/repo_index.db`.
 //!
-//! Each [`Source`] maps to one query over its table. The engine's lowercase `needle` becomes a
-//! `column LIKE '%needle%'` filter: SQLite's `LIKE` folds ASCII case only, exactly the
-//! comparison the [`IndexStore`] contract asks for, so no row containing the needle is lost.
-//! Nothing is capped.
+//! Each [`Source`] maps to one query over its table. The engine scans a source once per spec
+//! with the lowercase needles of all its terms; the query keeps only rows whose value contains
+//! one of them, tested by an Aho-Corasick automaton registered as the SQL function
+//! `aud_contains_any` and run on SQLite's own copy of the text, so rejected rows are never
+//! materialised. It folds ASCII case only, exactly the comparison the [`IndexStore`] contract
+//! asks for, so no row containing a needle is lost. Nothing is capped.
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
 use anyhow::Context as _;
 use aud_core::engine::IndexCoverage;
 use aud_core::index::{IndexRow, IndexStore, Source};
 use rusqlite::Connection;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
 
 use super::writer;
 
@@ -92,18 +99,22 @@ fn query(source: Source) -> &'static str {
     }
 }
 
-/// The `LIKE` pattern matching any text that contains `needle`.
-fn like_contains(needle: &str) -> String {
-    let mut pattern = String::with_capacity(needle.len() + 2);
-    pattern.push('%');
-    for c in needle.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
+/// The name of the prefilter function registered for a scan.
+const CONTAINS_ANY: &str = "aud_contains_any";
+
+/// An automaton finding any of `needles`, ASCII-case-insensitively.
+fn automaton(needles: &[String]) -> Result<AhoCorasick, rusqlite::Error> {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(needles)
+        .or_else(|_| {
+            // Too many needles for a DFA: the contiguous NFA takes any number.
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .build(needles)
+        })
+        .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
 }
 
 impl IndexStore for SqliteIndex {
@@ -112,21 +123,31 @@ impl IndexStore for SqliteIndex {
     fn scan(
         &self,
         source: Source,
-        needle: Option<&str>,
+        needles: Option<&[String]>,
         visit: &mut dyn FnMut(&IndexRow),
     ) -> Result<(), rusqlite::Error> {
-        // `LIKE` folds ASCII case only, which is the contract, and needs no allocation per row
-        // (unlike `instr(lower(...))`). `%`, `_` and `\\` in the needle are escaped.
-        let filter = match needle {
-            Some(_) => format!("{} LIKE ?1 ESCAPE '\\'", source.column()),
+        let filter = match needles {
+            Some(needles) => {
+                let automaton = Arc::new(automaton(needles)?);
+                self.conn.create_scalar_function(
+                    CONTAINS_ANY,
+                    1,
+                    FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+                    move |ctx| {
+                        Ok(match ctx.get_raw(0) {
+                            ValueRef::Text(bytes) => automaton.is_match(bytes),
+                            _ => false,
+                        })
+                    },
+                )?;
+                format!("{CONTAINS_ANY}({})", source.column())
+            }
             None => "1".to_owned(),
         };
         let sql = query(source).replace("{filter}", &filter);
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = match needle {
-            Some(needle) => stmt.query([like_contains(needle)])?,
-            None => stmt.query([])?,
-        };
+        // Not cached: the statement names a function redefined for every scan.
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let line: i64 = row.get(1)?;
             let index_row = IndexRow {
@@ -143,11 +164,19 @@ impl IndexStore for SqliteIndex {
 
 #[cfg(test)]
 mod tests {
-    use super::like_contains;
+    use super::automaton;
 
     #[test]
-    fn like_wildcards_in_needles_are_escaped() {
-        assert_eq!(like_contains("auth0"), "%auth0%");
-        assert_eq!(like_contains("a_b%c\\"), "%a\\_b\\%c\\\\%");
+    fn the_prefilter_folds_ascii_case_and_finds_any_needle() {
+        let ac = automaton(&["auth0".to_owned(), "jwt.sign".to_owned()]).unwrap();
+        for (value, hit) in [
+            ("AUTH0", true),
+            ("x.Jwt.Sign(y)", true),
+            ("loginWithAuth0", true), // the engine applies word boundaries afterwards
+            ("auth", false),
+            ("", false),
+        ] {
+            assert_eq!(ac.is_match(value), hit, "{value}");
+        }
     }
 }
