@@ -174,10 +174,6 @@ fn finish(
     mut report: IndexReport,
 ) -> anyhow::Result<IndexReport> {
     let db = || format!("reading {}", db_path.display());
-    report.rows = writer::row_counts(conn)
-        .with_context(db)?
-        .into_iter()
-        .collect();
     report.files_indexed =
         usize::try_from(report.rows.get("files").copied().unwrap_or(0)).unwrap_or(usize::MAX);
     let mut stmt = conn
@@ -208,6 +204,11 @@ fn update(
         writer::drop_indexes(&tx).with_context(db)?;
     }
     let known = writer::known_files(&tx).with_context(db)?;
+    let mut counts = if full {
+        writer::RowCounts::default()
+    } else {
+        writer::RowCounts::load(&tx).with_context(db)?
+    };
 
     let (candidates, mut skipped) = walk::walk(root, opts.max_file_bytes);
     let mut report = IndexReport {
@@ -231,7 +232,7 @@ fn update(
     // Files gone from the walk, or skipped now, lose their rows.
     for path in known.keys() {
         if !seen.contains(path) || skipped.iter().any(|s| &s.path == path) {
-            writer::remove_file(&tx, path).with_context(db)?;
+            writer::remove_file(&tx, path, &mut counts).with_context(db)?;
             report.files_removed += 1;
         }
     }
@@ -252,15 +253,15 @@ fn update(
                 if is_new {
                     report.files_new += 1;
                 } else {
-                    writer::remove_file(&tx, &record.path).with_context(db)?;
+                    writer::remove_file(&tx, &record.path, &mut counts).with_context(db)?;
                     report.files_reindexed += 1;
                 }
                 report.files_extracted += 1;
-                writer::write_file(&tx, &record, &rows).with_context(db)?;
+                writer::write_file(&tx, &record, &rows, &mut counts).with_context(db)?;
             }
             Outcome::Skipped(skip) => {
                 if known.contains_key(&skip.path) {
-                    writer::remove_file(&tx, &skip.path).with_context(db)?;
+                    writer::remove_file(&tx, &skip.path, &mut counts).with_context(db)?;
                     report.files_removed += 1;
                 }
                 skipped.push(skip);
@@ -272,10 +273,12 @@ fn update(
     progress.finish();
 
     skipped.sort();
-    writer::write_skipped(&tx, &skipped).with_context(db)?;
+    writer::write_skipped(&tx, &skipped, &mut counts).with_context(db)?;
     writer::create_indexes(&tx).with_context(db)?;
+    counts.save(&tx).with_context(db)?;
     tx.commit().with_context(db)?;
     report.skipped = skipped;
+    report.rows = counts.into_map();
     Ok(report)
 }
 

@@ -97,7 +97,7 @@ fn the_whole_loop_from_violations_to_an_audited_archive() {
     text.code(1);
     for needle in [
         "FAIL:",
-        "remove-auth0 (high):",
+        "remove-auth0 [high]",
         "sites migrated",
         "src/login.js:",
         "Since run 2: 0 new, 0 fixed",

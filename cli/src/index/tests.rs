@@ -287,3 +287,51 @@ fn flask_url_rules_are_routes() {
         ]
     );
 }
+
+#[test]
+fn kept_row_counts_match_the_tables_after_every_kind_of_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("python"), tmp.path());
+    let db = tmp.path().join(".pf/repo_index.db");
+    let opts = super::IndexOptions::default();
+    let check = |report: &super::IndexReport| {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        for (table, n) in &report.rows {
+            let actual: i64 = conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(*n, actual as u64, "{table}");
+        }
+    };
+    check(&super::refresh(tmp.path(), &db, &opts).unwrap());
+    std::fs::write(tmp.path().join("app.py"), "import os\nprint(os.environ)\n").unwrap();
+    std::fs::remove_file(tmp.path().join("models.py")).unwrap();
+    std::fs::write(
+        tmp.path().join("new.py"),
+        "cur.execute('SELECT * FROM t JOIN u ON true')\n",
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("api/items.py"), b"\xff\xfe not utf-8").unwrap();
+    let report = super::refresh(tmp.path(), &db, &opts).unwrap();
+    assert_eq!(
+        (
+            report.files_new,
+            report.files_reindexed,
+            report.files_removed
+        ),
+        (1, 1, 2)
+    );
+    check(&report);
+    check(&super::refresh(tmp.path(), &db, &opts).unwrap());
+    check(
+        &super::refresh(
+            tmp.path(),
+            &db,
+            &super::IndexOptions {
+                full: true,
+                ..opts.clone()
+            },
+        )
+        .unwrap(),
+    );
+}

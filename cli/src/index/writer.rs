@@ -4,11 +4,11 @@
 //! cache) and all writes of a run happen inside one transaction, so a run killed half-way
 //! leaves the previous index whole.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use aud_core::schema::{INDEX_DDL, INDEX_SCHEMA_VERSION, PER_FILE_TABLES};
-use rusqlite::{Connection, OpenFlags, Transaction, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, params};
 
 use super::rows::FileRows;
 
@@ -195,13 +195,21 @@ pub fn known_files(tx: &Transaction<'_>) -> rusqlite::Result<HashMap<String, Kno
 }
 
 /// Removes a file and all its rows.
-pub fn remove_file(tx: &Transaction<'_>, path: &str) -> rusqlite::Result<()> {
+pub fn remove_file(
+    tx: &Transaction<'_>,
+    path: &str,
+    counts: &mut RowCounts,
+) -> rusqlite::Result<()> {
     for (table, column) in PER_FILE_TABLES {
-        tx.prepare_cached(&format!("DELETE FROM {table} WHERE {column} = ?1"))?
+        let removed = tx
+            .prepare_cached(&format!("DELETE FROM {table} WHERE {column} = ?1"))?
             .execute([path])?;
+        counts.sub(table, removed);
     }
-    tx.prepare_cached("DELETE FROM files WHERE path = ?1")?
+    let removed = tx
+        .prepare_cached("DELETE FROM files WHERE path = ?1")?
         .execute([path])?;
+    counts.sub("files", removed);
     Ok(())
 }
 
@@ -216,7 +224,9 @@ pub fn touch_file(tx: &Transaction<'_>, path: &str, mtime_ns: i64) -> rusqlite::
 pub fn write_skipped(
     tx: &Transaction<'_>,
     skipped: &[super::walk::Skipped],
+    counts: &mut RowCounts,
 ) -> rusqlite::Result<()> {
+    counts.set("skipped_files", skipped.len());
     tx.execute("DELETE FROM skipped_files", [])?;
     let mut stmt =
         tx.prepare_cached("INSERT OR REPLACE INTO skipped_files (path, reason) VALUES (?1, ?2)")?;
@@ -231,7 +241,21 @@ pub fn write_file(
     tx: &Transaction<'_>,
     file: &FileRecord,
     rows: &FileRows,
+    counts: &mut RowCounts,
 ) -> rusqlite::Result<()> {
+    counts.add("files", 1);
+    counts.add("symbols", rows.symbols.len());
+    counts.add("symbols_jsx", rows.symbols_jsx.len());
+    counts.add("refs", rows.refs.len());
+    counts.add("variable_usage", rows.variable_usage.len());
+    counts.add("assignments", rows.assignments.len());
+    counts.add("function_call_args", rows.function_call_args.len());
+    counts.add("sql_queries", rows.sql_queries.len());
+    counts.add(
+        "sql_query_tables",
+        rows.sql_queries.iter().map(|q| q.tables.len()).sum(),
+    );
+    counts.add("api_endpoints", rows.api_endpoints.len());
     let path = file.path.as_str();
     tx.prepare_cached(
         "INSERT OR REPLACE INTO files (path, sha256, ext, bytes, loc, language, mtime_ns, parse_status, parse_errors)
@@ -336,15 +360,71 @@ pub fn write_file(
     Ok(())
 }
 
-/// Rows per table, for the summary.
-pub fn row_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>> {
-    let mut counts = Vec::new();
-    for table in std::iter::once("files")
+/// The tables whose sizes the summary reports.
+fn counted_tables() -> impl Iterator<Item = &'static str> {
+    std::iter::once("files")
         .chain(PER_FILE_TABLES.iter().map(|(t, _)| *t))
         .chain(std::iter::once("skipped_files"))
-    {
-        let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
-        counts.push((table.to_owned(), u64::try_from(n).unwrap_or(0)));
+}
+
+/// Rows per table, kept up to date by the writer and stored in `index_meta`, so that a refresh
+/// never has to count big tables.
+#[derive(Debug, Clone, Default)]
+pub struct RowCounts(BTreeMap<String, u64>);
+
+impl RowCounts {
+    /// The stored counts; any missing (an index written before they were kept) are counted.
+    pub fn load(tx: &Transaction<'_>) -> rusqlite::Result<RowCounts> {
+        let mut counts = BTreeMap::new();
+        for table in counted_tables() {
+            let stored: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM index_meta WHERE key = ?1",
+                    [format!("rows.{table}")],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let n = match stored.and_then(|v| v.parse().ok()) {
+                Some(n) => n,
+                None => {
+                    let n: i64 =
+                        tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+                    u64::try_from(n).unwrap_or(0)
+                }
+            };
+            counts.insert(table.to_owned(), n);
+        }
+        Ok(RowCounts(counts))
     }
-    Ok(counts)
+
+    /// Stores the counts in `index_meta`.
+    pub fn save(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let mut stmt =
+            tx.prepare_cached("INSERT OR REPLACE INTO index_meta (key, value) VALUES (?1, ?2)")?;
+        for table in counted_tables() {
+            let n = self.0.get(table).copied().unwrap_or(0);
+            stmt.execute(params![format!("rows.{table}"), n.to_string()])?;
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, table: &str, n: usize) {
+        *self.0.entry(table.to_owned()).or_default() += n as u64;
+    }
+
+    fn sub(&mut self, table: &str, n: usize) {
+        let entry = self.0.entry(table.to_owned()).or_default();
+        *entry = entry.saturating_sub(n as u64);
+    }
+
+    fn set(&mut self, table: &str, n: usize) {
+        self.0.insert(table.to_owned(), n as u64);
+    }
+
+    /// Every counted table with its rows.
+    pub fn into_map(self) -> BTreeMap<String, u64> {
+        counted_tables()
+            .map(|t| (t.to_owned(), self.0.get(t).copied().unwrap_or(0)))
+            .collect()
+    }
 }
