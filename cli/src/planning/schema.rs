@@ -20,7 +20,9 @@ CREATE TABLE IF NOT EXISTS plans (
     metadata_json TEXT NOT NULL DEFAULT '{}',
     git_commit TEXT,
     archived_at TEXT,
-    archive_notes TEXT
+    archive_notes TEXT,
+    chain_head TEXT,
+    chain_runs INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS plan_phases (
     id INTEGER PRIMARY KEY,
@@ -143,6 +145,8 @@ const PLAN_EXTRA_COLUMNS: &[(&str, &str)] = &[
     ("git_commit", "TEXT"),
     ("archived_at", "TEXT"),
     ("archive_notes", "TEXT"),
+    ("chain_head", "TEXT"),
+    ("chain_runs", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
 /// Adds the `columns` that `table` lacks.
