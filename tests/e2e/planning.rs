@@ -671,3 +671,27 @@ fn every_planning_command_has_help_with_examples() {
         assert!(run.stdout.contains("Examples:"), "{cmd}:\n{}", run.stdout);
     }
 }
+
+#[test]
+fn commands_find_the_plan_from_a_subdirectory_or_with_root() {
+    let repo = planned();
+    let sub = repo.path().join("src");
+    let out = repo
+        .aud_cmd(&["planning", "show", "1", "--format", "json"])
+        .current_dir(&sub)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let elsewhere = Repo::new();
+    let root = repo.path().to_str().unwrap();
+    let run = elsewhere.aud(&[
+        "--root", root, "planning", "init", "--name", "second", "--format", "json",
+    ]);
+    run.ok();
+    assert_eq!(run.json()["id"], 2);
+    assert!(!elsewhere.path().join(".pf").exists());
+}
