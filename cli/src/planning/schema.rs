@@ -7,7 +7,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this aud writes.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 /// Version 1: the original tool's tables, plus verification runs and their findings.
 const V1: &str = r"
@@ -144,6 +144,23 @@ const PLAN_EXTRA_COLUMNS: &[(&str, &str)] = &[
     ("archived_at", "TEXT"),
     ("archive_notes", "TEXT"),
 ];
+
+/// Version 2: the plan anchors its run chain (last hash, number of runs).
+const V2_PLAN_COLUMNS: &[(&str, &str)] = &[
+    ("chain_head", "TEXT"),
+    ("chain_runs", "INTEGER NOT NULL DEFAULT 0"),
+];
+
+/// Fills the anchor of every plan from its runs. The archive trigger is lifted inside the
+/// migration's transaction only: a backfill, not a change of the plan.
+const V2_BACKFILL: &str = "
+DROP TRIGGER plans_archived_update;
+UPDATE plans SET
+    chain_head = (SELECT hash FROM verification_runs r WHERE r.plan_id = plans.id ORDER BY r.id DESC LIMIT 1),
+    chain_runs = (SELECT count(*) FROM verification_runs r WHERE r.plan_id = plans.id);
+CREATE TRIGGER plans_archived_update BEFORE UPDATE ON plans WHEN OLD.status = 'archived'
+BEGIN SELECT RAISE(ABORT, 'plan is archived and immutable'); END;
+";
 
 /// Adds the `columns` that `table` lacks.
 fn add_missing_columns(
@@ -310,7 +327,11 @@ pub fn migrate(conn: &mut Connection, path: &str) -> Result<(), SchemaError> {
         add_missing_columns(&tx, "plans", PLAN_EXTRA_COLUMNS).map_err(wrap)?;
         tx.execute_batch(&archive_triggers()).map_err(wrap)?;
     }
-    // Later versions add `if current < 2 { ... }` here, each step keeping the data.
+    if current < 2 {
+        add_missing_columns(&tx, "plans", V2_PLAN_COLUMNS).map_err(wrap)?;
+        tx.execute_batch(V2_BACKFILL).map_err(wrap)?;
+    }
+    // Later versions add `if current < 3 { ... }` here, each step keeping the data.
     tx.pragma_update(None, "user_version", VERSION)
         .map_err(wrap)?;
     tx.commit().map_err(wrap)
@@ -384,6 +405,38 @@ mod tests {
         assert!(err.to_string().contains("archived"), "{err}");
         conn.execute("UPDATE plan_tasks SET title = 'x' WHERE plan_id = 1", [])
             .unwrap();
+    }
+
+    #[test]
+    fn version_1_gains_the_chain_anchor_from_its_runs() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.execute_batch(&archive_triggers()).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO plans (id, name, created_at) VALUES (1, 'p', 'now');
+             INSERT INTO plan_tasks (id, plan_id, task_number, title, created_at) VALUES (1, 1, 1, 't', 'now');
+             INSERT INTO verification_runs (plan_id, task_id, task_number, sequence, created_at,
+                 total_violations, audit_status, rules_json, prev_hash, hash)
+             VALUES (1, 1, 1, 1, 'now', 0, 'pass', '[]', 'g', 'h1'),
+                    (1, 1, 1, 2, 'now', 0, 'pass', '[]', 'h1', 'h2');
+             UPDATE plans SET status = 'archived' WHERE id = 1;",
+        )
+        .unwrap();
+        migrate(&mut conn, "planning.db").unwrap();
+        let (head, runs): (String, i64) = conn
+            .query_row(
+                "SELECT chain_head, chain_runs FROM plans WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((head.as_str(), runs), ("h2", 2));
+        // Still immutable after the backfill.
+        let err = conn
+            .execute("UPDATE plans SET name = 'x' WHERE id = 1", [])
+            .unwrap_err();
+        assert!(err.to_string().contains("archived"), "{err}");
     }
 
     #[test]

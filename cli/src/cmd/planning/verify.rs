@@ -96,6 +96,9 @@ pub struct TaskReport {
     pub regression: bool,
     /// This run's number within the task.
     pub run: u32,
+    /// The run's hash in the plan's chain; kept in CI logs, it anchors the trail outside the
+    /// database.
+    pub run_hash: String,
     /// The number of the run compared with, if any.
     pub previous_run: Option<u32>,
     /// Findings not in the previous run.
@@ -253,6 +256,7 @@ fn verify_one(
         previous_status: task.status,
         regression: transition.regression,
         run: run.sequence,
+        run_hash: run.hash,
         previous_run: previous.map(|r| r.sequence),
         new: diff.new,
         fixed: diff.fixed,
