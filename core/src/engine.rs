@@ -321,10 +321,11 @@ fn rule_result(rule: &Rule, found: RuleFindings) -> RuleResult {
     let missing_expectation_files = if rule.expect.is_empty() {
         Vec::new()
     } else {
-        let with_expected: BTreeSet<&str> =
-            expected_references.iter().map(|f| f.file.as_str()).collect();
-        let with_violations: BTreeSet<&str> =
-            violations.iter().map(|f| f.file.as_str()).collect();
+        let with_expected: BTreeSet<&str> = expected_references
+            .iter()
+            .map(|f| f.file.as_str())
+            .collect();
+        let with_violations: BTreeSet<&str> = violations.iter().map(|f| f.file.as_str()).collect();
         with_violations
             .difference(&with_expected)
             .map(|f| (*f).to_owned())

@@ -267,7 +267,13 @@ rules:
     let (_, needles) = &scans[0];
     assert_eq!(
         needles.as_deref(),
-        Some(&["auth0".to_owned(), "cognito".to_owned(), "jwt.sign".to_owned()][..])
+        Some(
+            &[
+                "auth0".to_owned(),
+                "cognito".to_owned(),
+                "jwt.sign".to_owned()
+            ][..]
+        )
     );
     // A regex term has no needle: its source is read whole.
     let (_, table_needles) = scans.iter().find(|(s, _)| *s == Source::SqlTable).unwrap();
