@@ -27,7 +27,31 @@ expect_code() { # expected-code command...
     fi
 }
 
+step() { printf '\n### %s\n' "$*"; }
+
+step "Index the code and check the whole migration at once"
 expect_code 0 index
 expect_code 0 refactor --file specs/auth0-to-cognito.yaml --validate-only
 expect_code 1 refactor --file specs/auth0-to-cognito.yaml
-printf '\nThe example still uses Auth0, so the spec fails (exit 1) and lists every site to migrate.\n'
+
+step "Plan the migration as tasks whose specs prove them done"
+expect_code 0 planning init --name "Auth0 to Cognito" --description "Replace Auth0 with AWS Cognito"
+expect_code 0 planning add-phase 1 --phase-number 1 --title "Backend"
+expect_code 0 planning add-task 1 --title "Read Cognito settings" --spec specs/config.yaml --phase 1
+expect_code 0 planning add-task 1 --title "Replace the Auth0 SDK" --spec specs/auth0-to-cognito.yaml --phase 1
+expect_code 0 planning add-job 1 1 --description "Rename the environment variables in deployment"
+
+step "Verify task 1: it fails and lists what to change"
+expect_code 1 planning verify-task 1 1 --auto-update
+
+step "Make the change (no re-index needed), verify again: it passes and is completed"
+sed -i 's/process\.env\.AUTH0_DOMAIN/process.env.COGNITO_USER_POOL_ID/; s/process\.env\.AUTH0_CLIENT_ID/process.env.COGNITO_CLIENT_ID/' backend/auth.js
+sed -i 's/AUTH0_DOMAIN/COGNITO_USER_POOL_ID/g; s/AUTH0_CLIENT_ID/COGNITO_CLIENT_ID/g' backend/worker.py
+expect_code 0 planning verify-task 1 1 --auto-update
+expect_code 0 planning complete-job 1 1 1
+
+step "Task 2 is still open; the plan shows where everything stands"
+expect_code 1 planning verify 1
+expect_code 0 planning show 1
+expect_code 0 planning audit 1
+printf '\nTask 1 is proven done; task 2 still lists every Auth0 site left to migrate.\n'

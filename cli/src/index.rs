@@ -99,22 +99,116 @@ enum Outcome {
 }
 
 /// Builds or refreshes the index at `db_path` for the repository at `root`.
+///
+/// An incremental run updates the index in place, in one transaction. A full rebuild (asked
+/// for, or needed because the index has an older schema or, with `full`, is corrupt) writes a
+/// fresh file beside it without a journal and renames it over the old one at the end: either
+/// way a run killed half-way leaves the previous index whole.
 pub fn refresh(root: &Path, db_path: &Path, opts: &IndexOptions) -> anyhow::Result<IndexReport> {
     let started = Instant::now();
     if let Some(dir) = db_path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let (mut conn, reset) = writer::open(db_path)?;
+    let existing = match writer::open(db_path) {
+        Ok((conn, reset)) => Some((conn, reset)),
+        Err(IndexDbError::Corrupt { .. }) if opts.full => None,
+        Err(e) => return Err(e.into()),
+    };
+    let mut report = match existing {
+        Some((mut conn, false)) if !opts.full => {
+            let report = update(&mut conn, db_path, root, opts, false)?;
+            finish(&conn, db_path, report)?
+        }
+        existing => {
+            drop(existing);
+            rebuild(root, db_path, opts)?
+        }
+    };
+    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(report)
+}
+
+/// Builds a complete index in `<db>.tmp` and renames it over `db_path`.
+fn rebuild(root: &Path, db_path: &Path, opts: &IndexOptions) -> anyhow::Result<IndexReport> {
+    let mut tmp_name = db_path.as_os_str().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp_name);
+    remove_if_present(&tmp)?;
+    let report = {
+        let (mut conn, _) = writer::open(&tmp)?;
+        // A half-written temporary file is simply deleted by the next run: no journal needed.
+        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        update(&mut conn, &tmp, root, opts, true)?
+    };
+    // A journal left by a crashed writer belongs to the old file; it must not be replayed
+    // into the new one.
+    let mut journal = db_path.as_os_str().to_owned();
+    journal.push("-journal");
+    remove_if_present(Path::new(&journal))?;
+    std::fs::rename(&tmp, db_path).with_context(|| {
+        format!(
+            "cannot replace {} with {}",
+            db_path.display(),
+            tmp.display()
+        )
+    })?;
+    let conn = rusqlite::Connection::open(db_path)
+        .with_context(|| format!("reading {}", db_path.display()))?;
+    finish(&conn, db_path, report)
+}
+
+fn remove_if_present(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Fills in the totals of a run from the committed index.
+fn finish(
+    conn: &rusqlite::Connection,
+    db_path: &Path,
+    mut report: IndexReport,
+) -> anyhow::Result<IndexReport> {
+    let db = || format!("reading {}", db_path.display());
+    report.files_indexed =
+        usize::try_from(report.rows.get("files").copied().unwrap_or(0)).unwrap_or(usize::MAX);
+    let mut stmt = conn
+        .prepare("SELECT path FROM files WHERE parse_status <> 'ok' ORDER BY path")
+        .with_context(db)?;
+    report.parse_errors = stmt
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+        .with_context(db)?;
+    Ok(report)
+}
+
+/// One transaction: walks the repository and brings the index at `conn` up to date (`full`:
+/// the index is empty or is emptied first).
+fn update(
+    conn: &mut rusqlite::Connection,
+    db_path: &Path,
+    root: &Path,
+    opts: &IndexOptions,
+    full: bool,
+) -> anyhow::Result<IndexReport> {
     let db = || format!("writing {}", db_path.display());
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .with_context(db)?;
-    writer::prepare_schema(&tx, reset).with_context(db)?;
-    let full = opts.full || reset;
+    writer::prepare_schema(&tx, full).with_context(db)?;
     if full {
-        writer::clear(&tx).with_context(db)?;
+        writer::drop_indexes(&tx).with_context(db)?;
     }
     let known = writer::known_files(&tx).with_context(db)?;
+    let mut counts = if full {
+        writer::RowCounts::default()
+    } else {
+        writer::RowCounts::load(&tx).with_context(db)?
+    };
 
     let (candidates, mut skipped) = walk::walk(root, opts.max_file_bytes);
     let mut report = IndexReport {
@@ -138,7 +232,7 @@ pub fn refresh(root: &Path, db_path: &Path, opts: &IndexOptions) -> anyhow::Resu
     // Files gone from the walk, or skipped now, lose their rows.
     for path in known.keys() {
         if !seen.contains(path) || skipped.iter().any(|s| &s.path == path) {
-            writer::remove_file(&tx, path).with_context(db)?;
+            writer::remove_file(&tx, path, &mut counts).with_context(db)?;
             report.files_removed += 1;
         }
     }
@@ -159,15 +253,15 @@ pub fn refresh(root: &Path, db_path: &Path, opts: &IndexOptions) -> anyhow::Resu
                 if is_new {
                     report.files_new += 1;
                 } else {
-                    writer::remove_file(&tx, &record.path).with_context(db)?;
+                    writer::remove_file(&tx, &record.path, &mut counts).with_context(db)?;
                     report.files_reindexed += 1;
                 }
                 report.files_extracted += 1;
-                writer::write_file(&tx, &record, &rows).with_context(db)?;
+                writer::write_file(&tx, &record, &rows, &mut counts).with_context(db)?;
             }
             Outcome::Skipped(skip) => {
                 if known.contains_key(&skip.path) {
-                    writer::remove_file(&tx, &skip.path).with_context(db)?;
+                    writer::remove_file(&tx, &skip.path, &mut counts).with_context(db)?;
                     report.files_removed += 1;
                 }
                 skipped.push(skip);
@@ -179,24 +273,12 @@ pub fn refresh(root: &Path, db_path: &Path, opts: &IndexOptions) -> anyhow::Resu
     progress.finish();
 
     skipped.sort();
-    writer::write_skipped(&tx, &skipped).with_context(db)?;
+    writer::write_skipped(&tx, &skipped, &mut counts).with_context(db)?;
+    writer::create_indexes(&tx).with_context(db)?;
+    counts.save(&tx).with_context(db)?;
     tx.commit().with_context(db)?;
-
     report.skipped = skipped;
-    report.rows = writer::row_counts(&conn)
-        .with_context(db)?
-        .into_iter()
-        .collect();
-    report.files_indexed =
-        usize::try_from(report.rows.get("files").copied().unwrap_or(0)).unwrap_or(usize::MAX);
-    let mut stmt = conn
-        .prepare("SELECT path FROM files WHERE parse_status <> 'ok' ORDER BY path")
-        .with_context(db)?;
-    report.parse_errors = stmt
-        .query_map([], |r| r.get(0))
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
-        .with_context(db)?;
-    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    report.rows = counts.into_map();
     Ok(report)
 }
 

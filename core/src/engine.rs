@@ -165,12 +165,56 @@ impl Evaluation {
 }
 
 /// Evaluates `spec` against `store`.
+///
+/// Each source is scanned once for the whole spec: every term of every rule that searches it is
+/// tested on the same rows, and the store may skip rows that contain none of the terms' literal
+/// needles. A 45-term spec thus costs at most ten scans, not one per term and column.
 pub fn evaluate<S: IndexStore + ?Sized>(spec: &Spec, store: &S) -> Result<Evaluation, S::Error> {
-    let mut scope_cache: HashMap<(usize, String), bool> = HashMap::new();
-    let mut rules = Vec::with_capacity(spec.rules.len());
-    for (rule_index, rule) in spec.rules.iter().enumerate() {
-        rules.push(evaluate_rule(rule_index, rule, store, &mut scope_cache)?);
+    let mut found: Vec<RuleFindings> = spec
+        .rules
+        .iter()
+        .map(|rule| RuleFindings {
+            expect_hit: vec![false; rule.expect.terms.len()],
+            ..RuleFindings::default()
+        })
+        .collect();
+    for (source, probes) in probes_by_source(spec) {
+        let needles = needles(&probes);
+        let mut scopes: Vec<HashMap<String, bool>> = vec![HashMap::new(); spec.rules.len()];
+        store.scan(source, needles.as_deref(), &mut |row: &IndexRow| {
+            for probe in &probes {
+                if !probe.term.pattern.is_match(&row.value) {
+                    continue;
+                }
+                let rule = &spec.rules[probe.rule];
+                let in_scope = match scopes[probe.rule].get(row.file.as_str()) {
+                    Some(hit) => *hit,
+                    None => {
+                        let hit = rule.scope.contains(&row.file);
+                        scopes[probe.rule].insert(row.file.clone(), hit);
+                        hit
+                    }
+                };
+                if !in_scope {
+                    continue;
+                }
+                let out = &mut found[probe.rule];
+                match probe.role {
+                    Role::Violation => out.violations.push(finding(source, row, probe.term)),
+                    Role::Expected(i) => {
+                        out.expect_hit[i] = true;
+                        out.expected.push(finding(source, row, probe.term));
+                    }
+                }
+            }
+        })?;
     }
+    let rules: Vec<RuleResult> = spec
+        .rules
+        .iter()
+        .zip(found)
+        .map(|(rule, found)| rule_result(rule, found))
+        .collect();
     let mut by_severity: BTreeMap<Severity, usize> =
         Severity::ALL.iter().map(|s| (*s, 0)).collect();
     for r in &rules {
@@ -197,37 +241,82 @@ pub fn evaluate<S: IndexStore + ?Sized>(spec: &Spec, store: &S) -> Result<Evalua
     })
 }
 
-fn evaluate_rule<S: IndexStore + ?Sized>(
-    rule_index: usize,
-    rule: &Rule,
-    store: &S,
-    scope_cache: &mut HashMap<(usize, String), bool>,
-) -> Result<RuleResult, S::Error> {
-    let mut in_scope = |file: &str| -> bool {
-        if let Some(hit) = scope_cache.get(&(rule_index, file.to_owned())) {
-            return *hit;
-        }
-        let hit = rule.scope.contains(file);
-        scope_cache.insert((rule_index, file.to_owned()), hit);
-        hit
-    };
+/// What a finding of a term means for its rule.
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    /// A `match` or `expect_not` term: a violation.
+    Violation,
+    /// The `expect` term with this index: an expected reference.
+    Expected(usize),
+}
 
-    let mut violations = Vec::new();
-    for term in rule.r#match.terms.iter().chain(&rule.expect_not.terms) {
-        find(term, store, &mut in_scope, &mut violations)?;
-    }
-    let violations = dedup_sorted(violations);
+/// One term of one rule, to test on the rows of one source.
+struct Probe<'s> {
+    rule: usize,
+    term: &'s Term,
+    role: Role,
+}
 
-    let mut expected_references = Vec::new();
-    let mut missing_expectations = Vec::new();
-    for term in &rule.expect.terms {
-        let before = expected_references.len();
-        find(term, store, &mut in_scope, &mut expected_references)?;
-        if expected_references.len() == before {
-            missing_expectations.push(term.text.clone());
+/// Raw findings of one rule, before sorting and de-duplication.
+#[derive(Default)]
+struct RuleFindings {
+    violations: Vec<Finding>,
+    expected: Vec<Finding>,
+    expect_hit: Vec<bool>,
+}
+
+/// Every term of the spec, grouped by the source it searches, in rule and term order.
+fn probes_by_source(spec: &Spec) -> BTreeMap<Source, Vec<Probe<'_>>> {
+    let mut by_source: BTreeMap<Source, Vec<Probe<'_>>> = BTreeMap::new();
+    for (rule_index, rule) in spec.rules.iter().enumerate() {
+        let violations = rule
+            .r#match
+            .terms
+            .iter()
+            .chain(&rule.expect_not.terms)
+            .map(|t| (t, Role::Violation));
+        let expected = rule
+            .expect
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t, Role::Expected(i)));
+        for (term, role) in violations.chain(expected) {
+            for &source in term.kind.sources() {
+                by_source.entry(source).or_default().push(Probe {
+                    rule: rule_index,
+                    term,
+                    role,
+                });
+            }
         }
     }
-    let expected_references = dedup_sorted(expected_references);
+    by_source
+}
+
+/// The needles a store may prefilter with: all of them, or none when a term has none (a
+/// regex, a non-ASCII literal), since then every row must be seen.
+fn needles(probes: &[Probe<'_>]) -> Option<Vec<String>> {
+    let mut needles: Vec<String> = Vec::with_capacity(probes.len());
+    for probe in probes {
+        needles.push(probe.term.pattern.needle()?.to_owned());
+    }
+    needles.sort();
+    needles.dedup();
+    Some(needles)
+}
+
+fn rule_result(rule: &Rule, found: RuleFindings) -> RuleResult {
+    let violations = dedup_sorted(found.violations);
+    let expected_references = dedup_sorted(found.expected);
+    let missing_expectations: Vec<String> = rule
+        .expect
+        .terms
+        .iter()
+        .zip(&found.expect_hit)
+        .filter(|(_, hit)| !**hit)
+        .map(|(t, _)| t.text.clone())
+        .collect();
 
     let missing_expectation_files = if rule.expect.is_empty() {
         Vec::new()
@@ -259,7 +348,7 @@ fn evaluate_rule<S: IndexStore + ?Sized>(
     } else {
         RuleStatus::NeedsMigration
     };
-    Ok(RuleResult {
+    RuleResult {
         rule_id: rule.id.clone(),
         description: rule.description.clone(),
         severity: rule.severity,
@@ -271,23 +360,7 @@ fn evaluate_rule<S: IndexStore + ?Sized>(
         missing_expectation_files,
         coverage,
         guidance: rule.guidance.clone(),
-    })
-}
-
-fn find<S: IndexStore + ?Sized>(
-    term: &Term,
-    store: &S,
-    in_scope: &mut dyn FnMut(&str) -> bool,
-    out: &mut Vec<Finding>,
-) -> Result<(), S::Error> {
-    for &source in term.kind.sources() {
-        store.scan(source, term.pattern.needle(), &mut |row: &IndexRow| {
-            if term.pattern.is_match(&row.value) && in_scope(&row.file) {
-                out.push(finding(source, row, term));
-            }
-        })?;
     }
-    Ok(())
 }
 
 fn finding(source: Source, row: &IndexRow, term: &Term) -> Finding {

@@ -120,20 +120,21 @@ pub struct IndexRow {
 
 /// Read access to the code index, as the rule engine needs it.
 ///
-/// Implementations must return every row; the engine filters by scope and term itself. `needle`
-/// is a lowercase literal that every value the engine can accept contains; a backend may use it to
-/// skip rows cheaply (SQL `LIKE`, `instr`) but must never drop a row that contains it,
-/// compared case-insensitively (ASCII).
+/// The engine scans each source once per evaluation. Implementations must hand over every row
+/// the engine may accept; the engine filters by term and scope itself. `needles` are lowercase
+/// ASCII literals: when given, every value the engine can accept contains at least one of them,
+/// so a backend may skip rows that contain none (compared ASCII-case-insensitively), cheaply and
+/// before materialising them, but must never drop a row that contains one.
 pub trait IndexStore {
     /// The backend's error.
     type Error: std::error::Error + Send + Sync + 'static;
 
-    /// Calls `visit` for each row of `source` whose value contains `needle` (ASCII
-    /// case-insensitively), or for every row when `needle` is `None`.
+    /// Calls `visit` for each row of `source` whose value contains at least one of `needles`
+    /// (ASCII case-insensitively), or for every row when `needles` is `None`.
     fn scan(
         &self,
         source: Source,
-        needle: Option<&str>,
+        needles: Option<&[String]>,
         visit: &mut dyn FnMut(&IndexRow),
     ) -> Result<(), Self::Error>;
 }
@@ -187,15 +188,16 @@ impl IndexStore for MemoryIndex {
     fn scan(
         &self,
         source: Source,
-        needle: Option<&str>,
+        needles: Option<&[String]>,
         visit: &mut dyn FnMut(&IndexRow),
     ) -> Result<(), Infallible> {
         for (row_source, row) in &self.rows {
             if *row_source != source {
                 continue;
             }
-            if let Some(needle) = needle {
-                if !row.value.to_ascii_lowercase().contains(needle) {
+            if let Some(needles) = needles {
+                let lower = row.value.to_ascii_lowercase();
+                if !needles.iter().any(|n| lower.contains(n.as_str())) {
                     continue;
                 }
             }

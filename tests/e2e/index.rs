@@ -145,6 +145,11 @@ fn a_corrupt_index_is_an_error_naming_the_file() {
     let run = repo.aud(&["index"]);
     run.code(2);
     assert!(run.stderr.contains("repo_index.db"), "{}", run.stderr);
+    // A full rebuild replaces it.
+    let report = index_json(&repo, &["--full"]);
+    assert_eq!(report["files_indexed"], 1);
+    assert!(!repo.path().join(".pf/repo_index.db.tmp").exists());
+    index_json(&repo, &[]);
 }
 
 #[test]
@@ -180,4 +185,26 @@ fn query_finds_symbols_callers_components_and_routes() {
     repo.aud(&["query"]).code(2);
     repo.aud(&["query", "--symbol", ""]).code(2);
     repo.aud(&["query", "--symbol", "a", "--api", "b"]).code(2);
+}
+
+#[test]
+fn query_follows_imports_both_ways() {
+    let repo = Repo::fixture("index/js");
+    let deps = query_json(&repo, &["--dependencies", "./src/routes.js"]);
+    let modules: Vec<&str> = deps["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(modules, ["express", "./auth"]);
+
+    let dependents = query_json(&repo, &["--dependents", "auth"]);
+    let files: Vec<&str> = dependents["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["src/routes.js"]);
 }

@@ -97,7 +97,7 @@ fn the_whole_loop_from_violations_to_an_audited_archive() {
     text.code(1);
     for needle in [
         "FAIL:",
-        "remove-auth0 (high):",
+        "remove-auth0 [high]",
         "sites migrated",
         "src/login.js:",
         "Since run 2: 0 new, 0 fixed",
@@ -213,6 +213,32 @@ fn the_whole_loop_from_violations_to_an_audited_archive() {
     let json = repo.aud(&["planning", "audit", "1", "--format", "json"]);
     json.code(1);
     assert_eq!(json.json()["reason"], "content_altered");
+}
+
+#[test]
+fn removing_the_last_run_is_evident() {
+    let repo = planned();
+    verify(&repo, &[], 1);
+    let last = verify(&repo, &[], 1);
+    assert_eq!(last["run_hash"].as_str().unwrap().len(), 64);
+    repo.aud(&["planning", "audit", "1"]).ok();
+    db(&repo)
+        .execute_batch(
+            "DROP TRIGGER run_findings_delete; DROP TRIGGER verification_runs_delete;
+             DELETE FROM run_findings WHERE run_id = 2; DELETE FROM verification_runs WHERE id = 2;",
+        )
+        .unwrap();
+    let audit = repo.aud(&["planning", "audit", "1"]);
+    audit.code(1);
+    assert!(
+        audit.stdout.contains("the plan records 2 runs"),
+        "{}",
+        audit.stdout
+    );
+    let json = repo
+        .aud(&["planning", "audit", "1", "--format", "json"])
+        .json();
+    assert_eq!(json["status"], "truncated");
 }
 
 #[test]
@@ -644,4 +670,28 @@ fn every_planning_command_has_help_with_examples() {
         run.ok();
         assert!(run.stdout.contains("Examples:"), "{cmd}:\n{}", run.stdout);
     }
+}
+
+#[test]
+fn commands_find_the_plan_from_a_subdirectory_or_with_root() {
+    let repo = planned();
+    let sub = repo.path().join("src");
+    let out = repo
+        .aud_cmd(&["planning", "show", "1", "--format", "json"])
+        .current_dir(&sub)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let elsewhere = Repo::new();
+    let root = repo.path().to_str().unwrap();
+    let run = elsewhere.aud(&[
+        "--root", root, "planning", "init", "--name", "second", "--format", "json",
+    ]);
+    run.ok();
+    assert_eq!(run.json()["id"], 2);
+    assert!(!elsewhere.path().join(".pf").exists());
 }

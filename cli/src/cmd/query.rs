@@ -1,4 +1,5 @@
-//! `aud query`: navigate the index (symbols, routes, components, callers, callees, files).
+//! `aud query`: navigate the index (symbols, routes, components, callers, callees, files and
+//! their imports).
 //!
 //! The index is refreshed incrementally first (unless `--no-refresh`), so answers are never
 //! stale. Names accept `*` wildcards and compare ASCII case-insensitively.
@@ -46,6 +47,22 @@ pub struct Args {
     /// Everything the index holds about a file (repo-relative path).
     #[arg(long, value_name = "PATH", group = "what")]
     pub file: Option<String>,
+    /// The modules a file imports (`import`, `require`, `from x import`).
+    #[arg(
+        long,
+        visible_alias = "show-dependencies",
+        value_name = "PATH",
+        group = "what"
+    )]
+    pub dependencies: Option<String>,
+    /// The files that import a module (`jsonwebtoken`, `./auth`, `app.models`).
+    #[arg(
+        long,
+        visible_alias = "show-dependents",
+        value_name = "MODULE",
+        group = "what"
+    )]
+    pub dependents: Option<String>,
     /// Use the index as it is, without refreshing it first.
     #[arg(long)]
     pub no_refresh: bool,
@@ -155,9 +172,21 @@ fn answer(index: &SqliteIndex, args: &Args) -> anyhow::Result<Answer> {
              UNION ALL SELECT path, line, 'jsx ' || type, name, NULL FROM symbols_jsx WHERE path LIKE ?1 ESCAPE '\\'
              ORDER BY 1, 2",
         )
+    } else if let Some(p) = &args.dependencies {
+        (
+            "dependencies",
+            p,
+            "SELECT src, line, kind, value, NULL FROM refs WHERE src LIKE ?1 ESCAPE '\\' ORDER BY src, line, value",
+        )
+    } else if let Some(p) = &args.dependents {
+        (
+            "dependents",
+            p,
+            "SELECT src, line, kind, value, NULL FROM refs WHERE value LIKE ?1 ESCAPE '\\' OR value LIKE '%/' || ?1 ESCAPE '\\' ORDER BY src, line",
+        )
     } else {
         anyhow::bail!(
-            "say what to look up: --symbol, --api, --component, --callers, --callees or --file"
+            "say what to look up: --symbol, --api, --component, --callers, --callees, --file, --dependencies or --dependents"
         );
     };
     if pattern.trim().is_empty() {
@@ -168,7 +197,7 @@ fn answer(index: &SqliteIndex, args: &Args) -> anyhow::Result<Answer> {
         .prepare(sql)
         .context("querying the index (is it from an older aud? run `aud index --full`)")?;
     // Paths in the index are repo-relative with `/`; accept `./src\\a.js` too.
-    let normalised = if query == "file" {
+    let normalised = if matches!(query, "file" | "dependencies") {
         pattern
             .replace('\\', "/")
             .trim_start_matches("./")

@@ -515,29 +515,7 @@ impl Py<'_, '_> {
         }
         let methods: Vec<String> = match default_method {
             Some(method) => vec![method.to_owned()],
-            None => {
-                let listed: Vec<String> = args
-                    .iter()
-                    .filter(|a| a.kind() == "keyword_argument")
-                    .find(|a| {
-                        a.child_by_field_name("name")
-                            .is_some_and(|n| self.out.text(n) == "methods")
-                    })
-                    .and_then(|a| a.child_by_field_name("value"))
-                    .map(|list| {
-                        named_children(list)
-                            .into_iter()
-                            .filter_map(|m| self.literal(m))
-                            .map(|m| m.to_ascii_uppercase())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if listed.is_empty() {
-                    vec!["GET".to_owned()]
-                } else {
-                    listed
-                }
-            }
+            None => self.listed_methods(&args),
         };
         let framework = match &router {
             Some(router) => router.framework,
@@ -552,6 +530,74 @@ impl Py<'_, '_> {
                 path: full_path.clone(),
                 handler_function: handler.clone(),
                 framework,
+            });
+        }
+    }
+
+    /// The `methods=[...]` of a Flask route, or `GET`.
+    fn listed_methods(&self, args: &[Node<'_>]) -> Vec<String> {
+        let listed: Vec<String> = args
+            .iter()
+            .filter(|a| a.kind() == "keyword_argument")
+            .find(|a| {
+                a.child_by_field_name("name")
+                    .is_some_and(|n| self.out.text(n) == "methods")
+            })
+            .and_then(|a| a.child_by_field_name("value"))
+            .map(|list| {
+                named_children(list)
+                    .into_iter()
+                    .filter_map(|m| self.literal(m))
+                    .map(|m| m.to_ascii_uppercase())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if listed.is_empty() {
+            vec!["GET".to_owned()]
+        } else {
+            listed
+        }
+    }
+
+    /// Flask: `app.add_url_rule("/x", view_func=handler, methods=[...])`.
+    fn url_rule(&mut self, node: Node<'_>, callee: &str, args: &[Node<'_>]) {
+        let Some(receiver) = callee.strip_suffix(".add_url_rule") else {
+            return;
+        };
+        let Some(path) = args
+            .first()
+            .filter(|a| a.kind() != "keyword_argument")
+            .and_then(|a| self.literal(*a))
+        else {
+            return;
+        };
+        let handler = args
+            .iter()
+            .find(|a| {
+                a.kind() == "keyword_argument"
+                    && a.child_by_field_name("name")
+                        .is_some_and(|n| self.out.text(n) == "view_func")
+            })
+            .and_then(|a| a.child_by_field_name("value"))
+            .or_else(|| {
+                args.iter()
+                    .filter(|a| a.kind() != "keyword_argument")
+                    .nth(2)
+                    .copied()
+            })
+            .map(|h| self.out.expr(h));
+        let prefix = self
+            .routers
+            .get(receiver)
+            .map_or(String::new(), |r| r.prefix.clone());
+        let full_path = join_path(&prefix, &path);
+        for method in self.listed_methods(args) {
+            self.out.rows.api_endpoints.push(Endpoint {
+                line: line(node),
+                method,
+                path: full_path.clone(),
+                handler_function: handler.clone(),
+                framework: "flask",
             });
         }
     }
@@ -697,6 +743,7 @@ impl Py<'_, '_> {
         if self.django_urls {
             self.django_route(node, &callee, &args);
         }
+        self.url_rule(node, &callee, &args);
         match func.kind() {
             "attribute" => {
                 if let Some(object) = func.child_by_field_name("object") {

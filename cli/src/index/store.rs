@@ -1,19 +1,23 @@
 //! [`SqliteIndex`]: the rule engine's read access to `.pf/repo_index.db`.
 //!
-//! Each [`Source`] maps to one query over its table. The engine's lowercase `needle` becomes a
-//! `column LIKE '%needle%'` filter: SQLite's `LIKE` folds ASCII case only, exactly the
-//! comparison the [`IndexStore`] contract asks for, so no row containing the needle is lost.
-//! Nothing is capped.
+//! Each [`Source`] maps to one query over its table. The engine scans a source once per spec
+//! with the lowercase needles of all its terms; the query keeps only rows whose value contains
+//! one of them, tested by an Aho-Corasick automaton registered as the SQL function
+//! `aud_contains_any` and run on SQLite's own copy of the text, so rejected rows are never
+//! materialised. It folds ASCII case only, exactly the comparison the [`IndexStore`] contract
+//! asks for, so no row containing a needle is lost. Nothing is capped.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
 use anyhow::Context as _;
 use aud_core::engine::IndexCoverage;
 use aud_core::index::{IndexRow, IndexStore, Source};
 use rusqlite::Connection;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
 
 use super::writer;
 
@@ -21,17 +25,6 @@ use super::writer;
 pub struct SqliteIndex {
     conn: Connection,
     path: PathBuf,
-    /// How often each source was scanned, and its rows once it is scanned a second time: a spec
-    /// with many terms then reads each table once instead of once per term.
-    cache: RefCell<HashMap<Source, Cached>>,
-}
-
-/// The cache state of one source.
-enum Cached {
-    /// Scanned once, straight from SQLite.
-    Seen,
-    /// Every row, in memory.
-    Rows(Rc<Vec<IndexRow>>),
 }
 
 impl std::fmt::Debug for SqliteIndex {
@@ -50,7 +43,6 @@ impl SqliteIndex {
         Ok(SqliteIndex {
             conn,
             path: db_path.to_path_buf(),
-            cache: RefCell::new(HashMap::new()),
         })
     }
 
@@ -107,18 +99,22 @@ fn query(source: Source) -> &'static str {
     }
 }
 
-/// The `LIKE` pattern matching any text that contains `needle`.
-fn like_contains(needle: &str) -> String {
-    let mut pattern = String::with_capacity(needle.len() + 2);
-    pattern.push('%');
-    for c in needle.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
+/// The name of the prefilter function registered for a scan.
+const CONTAINS_ANY: &str = "aud_contains_any";
+
+/// An automaton finding any of `needles`, ASCII-case-insensitively.
+fn automaton(needles: &[String]) -> Result<AhoCorasick, rusqlite::Error> {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(needles)
+        .or_else(|_| {
+            // Too many needles for a DFA: the contiguous NFA takes any number.
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .build(needles)
+        })
+        .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
 }
 
 impl IndexStore for SqliteIndex {
@@ -127,100 +123,60 @@ impl IndexStore for SqliteIndex {
     fn scan(
         &self,
         source: Source,
-        needle: Option<&str>,
+        needles: Option<&[String]>,
         visit: &mut dyn FnMut(&IndexRow),
     ) -> Result<(), rusqlite::Error> {
-        let cached = {
-            let mut cache = self.cache.borrow_mut();
-            match cache.get(&source) {
-                Some(Cached::Rows(rows)) => Some(Rc::clone(rows)),
-                Some(Cached::Seen) => {
-                    let rows = Rc::new(self.query_rows(source, None)?);
-                    cache.insert(source, Cached::Rows(Rc::clone(&rows)));
-                    Some(rows)
-                }
-                None => {
-                    cache.insert(source, Cached::Seen);
-                    None
-                }
+        let filter = match needles {
+            Some(needles) => {
+                let automaton = Arc::new(automaton(needles)?);
+                self.conn.create_scalar_function(
+                    CONTAINS_ANY,
+                    1,
+                    FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+                    move |ctx| {
+                        Ok(match ctx.get_raw(0) {
+                            ValueRef::Text(bytes) => automaton.is_match(bytes),
+                            _ => false,
+                        })
+                    },
+                )?;
+                format!("{CONTAINS_ANY}({})", source.column())
             }
+            None => "1".to_owned(),
         };
-        match cached {
-            Some(rows) => {
-                for row in rows.iter() {
-                    if needle.is_none_or(|n| contains_ascii_ci(&row.value, n)) {
-                        visit(row);
-                    }
-                }
-            }
-            None => {
-                for row in self.query_rows(source, needle)? {
-                    visit(&row);
-                }
-            }
+        let sql = query(source).replace("{filter}", &filter);
+        // Not cached: the statement names a function redefined for every scan.
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let line: i64 = row.get(1)?;
+            let index_row = IndexRow {
+                file: row.get(0)?,
+                line: u32::try_from(line).unwrap_or(0),
+                value: row.get(2)?,
+                context: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            };
+            visit(&index_row);
         }
         Ok(())
     }
 }
 
-impl SqliteIndex {
-    /// The rows of `source` containing `needle` (all rows for `None`), in file and line order.
-    fn query_rows(
-        &self,
-        source: Source,
-        needle: Option<&str>,
-    ) -> Result<Vec<IndexRow>, rusqlite::Error> {
-        // `LIKE` folds ASCII case only, which is the contract, and needs no allocation per row
-        // (unlike `instr(lower(...))`). `%`, `_` and `\\` in the needle are escaped.
-        let filter = match needle {
-            Some(_) => format!("{} LIKE ?1 ESCAPE '\\'", source.column()),
-            None => "1".to_owned(),
-        };
-        let sql = query(source).replace("{filter}", &filter);
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = match needle {
-            Some(needle) => stmt.query([like_contains(needle)])?,
-            None => stmt.query([])?,
-        };
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let line: i64 = row.get(1)?;
-            out.push(IndexRow {
-                file: row.get(0)?,
-                line: u32::try_from(line).unwrap_or(0),
-                value: row.get(2)?,
-                context: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
-            });
-        }
-        Ok(out)
-    }
-}
-
-/// Whether `haystack` contains `needle` (already lowercase), folding ASCII case only.
-fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
-    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    if n.is_empty() {
-        return true;
-    }
-    if n.len() > h.len() {
-        return false;
-    }
-    h.windows(n.len())
-        .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{contains_ascii_ci, like_contains};
+    use super::automaton;
 
     #[test]
-    fn needles_match_ascii_case_insensitively() {
-        assert!(contains_ascii_ci(
-            "process.env.AUTH0_DOMAIN",
-            "auth0_domain"
-        ));
-        assert!(!contains_ascii_ci("AUTH", "auth0"));
-        assert!(contains_ascii_ci("x", ""));
-        assert_eq!(like_contains("a_b%c\\"), "%a\\_b\\%c\\\\%");
+    fn the_prefilter_folds_ascii_case_and_finds_any_needle() {
+        let ac = automaton(&["auth0".to_owned(), "jwt.sign".to_owned()]).unwrap();
+        for (value, hit) in [
+            ("AUTH0", true),
+            ("x.Jwt.Sign(y)", true),
+            ("loginWithAuth0", true), // the engine applies word boundaries afterwards
+            ("auth", false),
+            ("", false),
+        ] {
+            assert_eq!(ac.is_match(value), hit, "{value}");
+        }
     }
 }

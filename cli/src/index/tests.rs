@@ -264,27 +264,134 @@ fn loop_variables_are_writes() {
 }
 
 #[test]
-fn cached_scans_return_exactly_what_sqlite_returns() {
-    use aud_core::index::{IndexStore, Source};
+fn flask_url_rules_are_routes() {
+    let rows = py(
+        "bp = Blueprint('b', __name__, url_prefix='/b')\nbp.add_url_rule('/x', view_func=show, methods=['POST', 'PUT'])\n",
+    );
+    let routes: Vec<_> = rows
+        .api_endpoints
+        .iter()
+        .map(|e| {
+            (
+                e.method.as_str(),
+                e.path.as_str(),
+                e.handler_function.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            ("POST", "/b/x", Some("show")),
+            ("PUT", "/b/x", Some("show"))
+        ]
+    );
+}
+
+#[test]
+fn kept_row_counts_match_the_tables_after_every_kind_of_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("python"), tmp.path());
+    let db = tmp.path().join(".pf/repo_index.db");
+    let opts = super::IndexOptions::default();
+    let check = |report: &super::IndexReport| {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        for (table, n) in &report.rows {
+            let actual: i64 = conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(*n, actual as u64, "{table}");
+        }
+    };
+    check(&super::refresh(tmp.path(), &db, &opts).unwrap());
+    std::fs::write(tmp.path().join("app.py"), "import os\nprint(os.environ)\n").unwrap();
+    std::fs::remove_file(tmp.path().join("models.py")).unwrap();
+    std::fs::write(
+        tmp.path().join("new.py"),
+        "cur.execute('SELECT * FROM t JOIN u ON true')\n",
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("api/items.py"), b"\xff\xfe not utf-8").unwrap();
+    let report = super::refresh(tmp.path(), &db, &opts).unwrap();
+    assert_eq!(
+        (
+            report.files_new,
+            report.files_reindexed,
+            report.files_removed
+        ),
+        (1, 1, 2)
+    );
+    check(&report);
+    check(&super::refresh(tmp.path(), &db, &opts).unwrap());
+    check(
+        &super::refresh(
+            tmp.path(),
+            &db,
+            &super::IndexOptions {
+                full: true,
+                ..opts.clone()
+            },
+        )
+        .unwrap(),
+    );
+}
+
+/// Every row of every per-file table, sorted, without rowids.
+fn dump(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut all = Vec::new();
+    for (table, _) in aud_core::schema::PER_FILE_TABLES
+        .iter()
+        .chain([&("files", "path")])
+    {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
+        let columns = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let mut fields = vec![(*table).to_owned()];
+                for i in 0..columns {
+                    let value: rusqlite::types::Value = r.get(i)?;
+                    fields.push(format!("{value:?}"));
+                }
+                Ok(fields.join("|"))
+            })
+            .unwrap();
+        all.extend(rows.map(Result::unwrap));
+    }
+    all.sort();
+    all
+}
+
+#[test]
+fn an_incremental_refresh_leaves_exactly_what_a_full_rebuild_writes() {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&fixture("js"), tmp.path());
     let db = tmp.path().join(".pf/repo_index.db");
-    super::refresh(tmp.path(), &db, &super::IndexOptions::default()).unwrap();
-    let collect = |index: &super::SqliteIndex, source: Source, needle: Option<&str>| {
-        let mut rows = Vec::new();
-        index
-            .scan(source, needle, &mut |r| rows.push(r.clone()))
-            .unwrap();
-        rows
-    };
-    for source in Source::ALL {
-        for needle in [Some("auth"), Some("users"), Some("a_b%"), Some(""), None] {
-            let fresh = super::SqliteIndex::open(&db).unwrap();
-            let from_sqlite = collect(&fresh, source, needle);
-            // The second and later scans of a source are served from memory.
-            collect(&fresh, source, Some("zzz"));
-            let from_cache = collect(&fresh, source, needle);
-            assert_eq!(from_sqlite, from_cache, "{source:?} {needle:?}");
-        }
-    }
+    let opts = super::IndexOptions::default();
+    super::refresh(tmp.path(), &db, &opts).unwrap();
+    std::fs::write(
+        tmp.path().join("src/auth.js"),
+        "const jwt = require('jsonwebtoken');\njwt.sign(a);\n",
+    )
+    .unwrap();
+    std::fs::remove_file(tmp.path().join("src/Button.jsx")).unwrap();
+    std::fs::write(
+        tmp.path().join("src/new.js"),
+        "db.query('SELECT * FROM a JOIN b ON true');\n",
+    )
+    .unwrap();
+    super::refresh(tmp.path(), &db, &opts).unwrap();
+    std::fs::write(tmp.path().join("src/routes.js"), "app.get('/only', h);\n").unwrap();
+    super::refresh(tmp.path(), &db, &opts).unwrap();
+    let incremental = dump(&db);
+
+    let full_db = tmp.path().join(".pf/full.db");
+    super::refresh(
+        tmp.path(),
+        &full_db,
+        &super::IndexOptions { full: true, ..opts },
+    )
+    .unwrap();
+    // mtimes are equal (same files); everything else must match too.
+    assert_eq!(incremental, dump(&full_db));
 }

@@ -4,11 +4,11 @@
 //! cache) and all writes of a run happen inside one transaction, so a run killed half-way
 //! leaves the previous index whole.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use aud_core::schema::{INDEX_DDL, INDEX_SCHEMA_VERSION, PER_FILE_TABLES};
-use rusqlite::{Connection, OpenFlags, Transaction, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, params};
 
 use super::rows::FileRows;
 
@@ -178,16 +178,6 @@ pub fn create_indexes(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(INDEX_DDL)
 }
 
-/// Empties every table of the index.
-pub fn clear(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    for (table, _) in PER_FILE_TABLES {
-        tx.execute(&format!("DELETE FROM {table}"), [])?;
-    }
-    tx.execute("DELETE FROM files", [])?;
-    tx.execute("DELETE FROM skipped_files", [])?;
-    Ok(())
-}
-
 /// Every file in the index with its size, mtime and hash.
 pub fn known_files(tx: &Transaction<'_>) -> rusqlite::Result<HashMap<String, Known>> {
     let mut stmt = tx.prepare("SELECT path, bytes, mtime_ns, sha256 FROM files")?;
@@ -204,14 +194,53 @@ pub fn known_files(tx: &Transaction<'_>) -> rusqlite::Result<HashMap<String, Kno
     rows.collect()
 }
 
-/// Removes a file and all its rows.
-pub fn remove_file(tx: &Transaction<'_>, path: &str) -> rusqlite::Result<()> {
-    for (table, column) in PER_FILE_TABLES {
-        tx.prepare_cached(&format!("DELETE FROM {table} WHERE {column} = ?1"))?
-            .execute([path])?;
+/// Removes a file and all its rows (the rowid ranges recorded in `file_rows`).
+pub fn remove_file(
+    tx: &Transaction<'_>,
+    path: &str,
+    counts: &mut RowCounts,
+) -> rusqlite::Result<()> {
+    let ranges: Vec<(String, i64, i64)> = tx
+        .prepare_cached("SELECT tbl, first_rowid, last_rowid FROM file_rows WHERE path = ?1")?
+        .query_map([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (table, first, last) in ranges {
+        // Only names this build knows are ever spliced into SQL.
+        let Some((table, _)) = PER_FILE_TABLES.iter().find(|(t, _)| *t == table) else {
+            continue;
+        };
+        let removed = tx
+            .prepare_cached(&format!(
+                "DELETE FROM {table} WHERE rowid BETWEEN ?1 AND ?2"
+            ))?
+            .execute(params![first, last])?;
+        counts.sub(table, removed);
     }
-    tx.prepare_cached("DELETE FROM files WHERE path = ?1")?
+    tx.prepare_cached("DELETE FROM file_rows WHERE path = ?1")?
         .execute([path])?;
+    let removed = tx
+        .prepare_cached("DELETE FROM files WHERE path = ?1")?
+        .execute([path])?;
+    counts.sub("files", removed);
+    Ok(())
+}
+
+/// Records that `path`'s last `count` rows inserted into `table` are its rows there.
+fn record_range(
+    tx: &Transaction<'_>,
+    path: &str,
+    table: &str,
+    count: usize,
+) -> rusqlite::Result<()> {
+    if count == 0 {
+        return Ok(());
+    }
+    let last = tx.last_insert_rowid();
+    let first = last - i64::try_from(count).unwrap_or(i64::MAX) + 1;
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO file_rows (path, tbl, first_rowid, last_rowid) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![path, table, first, last])?;
     Ok(())
 }
 
@@ -226,7 +255,9 @@ pub fn touch_file(tx: &Transaction<'_>, path: &str, mtime_ns: i64) -> rusqlite::
 pub fn write_skipped(
     tx: &Transaction<'_>,
     skipped: &[super::walk::Skipped],
+    counts: &mut RowCounts,
 ) -> rusqlite::Result<()> {
+    counts.set("skipped_files", skipped.len());
     tx.execute("DELETE FROM skipped_files", [])?;
     let mut stmt =
         tx.prepare_cached("INSERT OR REPLACE INTO skipped_files (path, reason) VALUES (?1, ?2)")?;
@@ -241,7 +272,21 @@ pub fn write_file(
     tx: &Transaction<'_>,
     file: &FileRecord,
     rows: &FileRows,
+    counts: &mut RowCounts,
 ) -> rusqlite::Result<()> {
+    counts.add("files", 1);
+    counts.add("symbols", rows.symbols.len());
+    counts.add("symbols_jsx", rows.symbols_jsx.len());
+    counts.add("refs", rows.refs.len());
+    counts.add("variable_usage", rows.variable_usage.len());
+    counts.add("assignments", rows.assignments.len());
+    counts.add("function_call_args", rows.function_call_args.len());
+    counts.add("sql_queries", rows.sql_queries.len());
+    counts.add(
+        "sql_query_tables",
+        rows.sql_queries.iter().map(|q| q.tables.len()).sum(),
+    );
+    counts.add("api_endpoints", rows.api_endpoints.len());
     let path = file.path.as_str();
     tx.prepare_cached(
         "INSERT OR REPLACE INTO files (path, sha256, ext, bytes, loc, language, mtime_ns, parse_status, parse_errors)
@@ -267,17 +312,20 @@ pub fn write_file(
             path, s.name, s.kind, s.line, s.col, s.end_line, s.end_col, s.parent
         ])?;
     }
+    record_range(tx, path, "symbols", rows.symbols.len())?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO symbols_jsx (path, name, type, line, col) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for j in &rows.symbols_jsx {
         stmt.execute(params![path, j.name, j.kind, j.line, j.col])?;
     }
+    record_range(tx, path, "symbols_jsx", rows.symbols_jsx.len())?;
     let mut stmt =
         tx.prepare_cached("INSERT INTO refs (src, kind, value, line) VALUES (?1, ?2, ?3, ?4)")?;
     for r in &rows.refs {
         stmt.execute(params![path, r.kind, r.value, r.line])?;
     }
+    record_range(tx, path, "refs", rows.refs.len())?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO variable_usage (file, line, col, variable_name, usage_type, in_function) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
@@ -291,6 +339,7 @@ pub fn write_file(
             u.in_function
         ])?;
     }
+    record_range(tx, path, "variable_usage", rows.variable_usage.len())?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO assignments (file, line, col, target_var, source_expr, in_function) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
@@ -304,6 +353,7 @@ pub fn write_file(
             a.in_function
         ])?;
     }
+    record_range(tx, path, "assignments", rows.assignments.len())?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO function_call_args (file, line, col, caller_function, callee_function, argument_index, argument_expr) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
@@ -318,18 +368,31 @@ pub fn write_file(
             c.argument_expr
         ])?;
     }
+    record_range(
+        tx,
+        path,
+        "function_call_args",
+        rows.function_call_args.len(),
+    )?;
     let mut query_stmt = tx.prepare_cached(
         "INSERT INTO sql_queries (file_path, line_number, query_text, command, parse_ok) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut table_stmt = tx.prepare_cached(
         "INSERT INTO sql_query_tables (query_file, query_line, table_name) VALUES (?1, ?2, ?3)",
     )?;
+    // One table after the other, so that each table's rows form one rowid range.
     for q in &rows.sql_queries {
         query_stmt.execute(params![path, q.line, q.query_text, q.command, q.parse_ok])?;
+    }
+    record_range(tx, path, "sql_queries", rows.sql_queries.len())?;
+    let mut table_rows = 0;
+    for q in &rows.sql_queries {
         for table in &q.tables {
             table_stmt.execute(params![path, q.line, table])?;
+            table_rows += 1;
         }
     }
+    record_range(tx, path, "sql_query_tables", table_rows)?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO api_endpoints (file, line, method, path, handler_function, framework) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
@@ -343,18 +406,75 @@ pub fn write_file(
             e.framework
         ])?;
     }
+    record_range(tx, path, "api_endpoints", rows.api_endpoints.len())?;
     Ok(())
 }
 
-/// Rows per table, for the summary.
-pub fn row_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>> {
-    let mut counts = Vec::new();
-    for table in std::iter::once("files")
+/// The tables whose sizes the summary reports.
+fn counted_tables() -> impl Iterator<Item = &'static str> {
+    std::iter::once("files")
         .chain(PER_FILE_TABLES.iter().map(|(t, _)| *t))
         .chain(std::iter::once("skipped_files"))
-    {
-        let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
-        counts.push((table.to_owned(), u64::try_from(n).unwrap_or(0)));
+}
+
+/// Rows per table, kept up to date by the writer and stored in `index_meta`, so that a refresh
+/// never has to count big tables.
+#[derive(Debug, Clone, Default)]
+pub struct RowCounts(BTreeMap<String, u64>);
+
+impl RowCounts {
+    /// The stored counts; any missing (an index written before they were kept) are counted.
+    pub fn load(tx: &Transaction<'_>) -> rusqlite::Result<RowCounts> {
+        let mut counts = BTreeMap::new();
+        for table in counted_tables() {
+            let stored: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM index_meta WHERE key = ?1",
+                    [format!("rows.{table}")],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let n = match stored.and_then(|v| v.parse().ok()) {
+                Some(n) => n,
+                None => {
+                    let n: i64 =
+                        tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+                    u64::try_from(n).unwrap_or(0)
+                }
+            };
+            counts.insert(table.to_owned(), n);
+        }
+        Ok(RowCounts(counts))
     }
-    Ok(counts)
+
+    /// Stores the counts in `index_meta`.
+    pub fn save(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let mut stmt =
+            tx.prepare_cached("INSERT OR REPLACE INTO index_meta (key, value) VALUES (?1, ?2)")?;
+        for table in counted_tables() {
+            let n = self.0.get(table).copied().unwrap_or(0);
+            stmt.execute(params![format!("rows.{table}"), n.to_string()])?;
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, table: &str, n: usize) {
+        *self.0.entry(table.to_owned()).or_default() += n as u64;
+    }
+
+    fn sub(&mut self, table: &str, n: usize) {
+        let entry = self.0.entry(table.to_owned()).or_default();
+        *entry = entry.saturating_sub(n as u64);
+    }
+
+    fn set(&mut self, table: &str, n: usize) {
+        self.0.insert(table.to_owned(), n as u64);
+    }
+
+    /// Every counted table with its rows.
+    pub fn into_map(self) -> BTreeMap<String, u64> {
+        counted_tables()
+            .map(|t| (t.to_owned(), self.0.get(t).copied().unwrap_or(0)))
+            .collect()
+    }
 }

@@ -7,11 +7,11 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this aud writes.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 /// Version 1: the original tool's tables, plus verification runs and their findings.
 const V1: &str = r"
-CREATE TABLE plans (
+CREATE TABLE IF NOT EXISTS plans (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     description TEXT,
@@ -22,7 +22,7 @@ CREATE TABLE plans (
     archived_at TEXT,
     archive_notes TEXT
 );
-CREATE TABLE plan_phases (
+CREATE TABLE IF NOT EXISTS plan_phases (
     id INTEGER PRIMARY KEY,
     plan_id INTEGER NOT NULL REFERENCES plans(id),
     phase_number INTEGER NOT NULL,
@@ -33,14 +33,14 @@ CREATE TABLE plan_phases (
     created_at TEXT NOT NULL,
     UNIQUE (plan_id, phase_number)
 );
-CREATE TABLE plan_specs (
+CREATE TABLE IF NOT EXISTS plan_specs (
     id INTEGER PRIMARY KEY,
     plan_id INTEGER NOT NULL REFERENCES plans(id),
     spec_yaml TEXT NOT NULL,
     spec_type TEXT NOT NULL DEFAULT 'refactor',
     created_at TEXT NOT NULL
 );
-CREATE TABLE plan_tasks (
+CREATE TABLE IF NOT EXISTS plan_tasks (
     id INTEGER PRIMARY KEY,
     plan_id INTEGER NOT NULL REFERENCES plans(id),
     phase_id INTEGER REFERENCES plan_phases(id),
@@ -56,7 +56,7 @@ CREATE TABLE plan_tasks (
     completed_at TEXT,
     UNIQUE (plan_id, task_number)
 );
-CREATE TABLE plan_jobs (
+CREATE TABLE IF NOT EXISTS plan_jobs (
     id INTEGER PRIMARY KEY,
     task_id INTEGER NOT NULL REFERENCES plan_tasks(id),
     job_number INTEGER NOT NULL,
@@ -66,7 +66,7 @@ CREATE TABLE plan_jobs (
     created_at TEXT NOT NULL,
     UNIQUE (task_id, job_number)
 );
-CREATE TABLE code_snapshots (
+CREATE TABLE IF NOT EXISTS code_snapshots (
     id INTEGER PRIMARY KEY,
     plan_id INTEGER NOT NULL REFERENCES plans(id),
     task_id INTEGER REFERENCES plan_tasks(id),
@@ -77,7 +77,7 @@ CREATE TABLE code_snapshots (
     shadow_sha TEXT,
     files_json TEXT NOT NULL DEFAULT '[]'
 );
-CREATE TABLE code_diffs (
+CREATE TABLE IF NOT EXISTS code_diffs (
     id INTEGER PRIMARY KEY,
     snapshot_id INTEGER NOT NULL REFERENCES code_snapshots(id),
     file_path TEXT NOT NULL,
@@ -85,7 +85,7 @@ CREATE TABLE code_diffs (
     added_lines INTEGER NOT NULL DEFAULT 0,
     removed_lines INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE verification_runs (
+CREATE TABLE IF NOT EXISTS verification_runs (
     id INTEGER PRIMARY KEY,
     plan_id INTEGER NOT NULL REFERENCES plans(id),
     task_id INTEGER NOT NULL REFERENCES plan_tasks(id),
@@ -101,7 +101,7 @@ CREATE TABLE verification_runs (
     hash TEXT NOT NULL,
     UNIQUE (task_id, sequence)
 );
-CREATE TABLE run_findings (
+CREATE TABLE IF NOT EXISTS run_findings (
     id INTEGER PRIMARY KEY,
     run_id INTEGER NOT NULL REFERENCES verification_runs(id),
     fingerprint TEXT NOT NULL,
@@ -112,30 +112,73 @@ CREATE TABLE run_findings (
     match TEXT NOT NULL,
     term TEXT NOT NULL
 );
-CREATE INDEX plan_tasks_plan ON plan_tasks(plan_id, task_number);
-CREATE INDEX plan_jobs_task ON plan_jobs(task_id, job_number);
-CREATE INDEX verification_runs_plan ON verification_runs(plan_id, id);
-CREATE INDEX verification_runs_task ON verification_runs(task_id, sequence);
-CREATE INDEX run_findings_run ON run_findings(run_id);
-CREATE INDEX code_snapshots_plan ON code_snapshots(plan_id, task_id, sequence);
+CREATE INDEX IF NOT EXISTS plan_tasks_plan ON plan_tasks(plan_id, task_number);
+CREATE INDEX IF NOT EXISTS plan_jobs_task ON plan_jobs(task_id, job_number);
+CREATE INDEX IF NOT EXISTS verification_runs_plan ON verification_runs(plan_id, id);
+CREATE INDEX IF NOT EXISTS verification_runs_task ON verification_runs(task_id, sequence);
+CREATE INDEX IF NOT EXISTS run_findings_run ON run_findings(run_id);
+CREATE INDEX IF NOT EXISTS code_snapshots_plan ON code_snapshots(plan_id, task_id, sequence);
 
 -- An archived plan is immutable.
-CREATE TRIGGER plans_archived_update BEFORE UPDATE ON plans WHEN OLD.status = 'archived'
+CREATE TRIGGER IF NOT EXISTS plans_archived_update BEFORE UPDATE ON plans WHEN OLD.status = 'archived'
 BEGIN SELECT RAISE(ABORT, 'plan is archived and immutable'); END;
-CREATE TRIGGER plans_archived_delete BEFORE DELETE ON plans WHEN OLD.status = 'archived'
+CREATE TRIGGER IF NOT EXISTS plans_archived_delete BEFORE DELETE ON plans WHEN OLD.status = 'archived'
 BEGIN SELECT RAISE(ABORT, 'plan is archived and immutable'); END;
 
 -- Verification runs are append-only, archived or not; the hash chain catches what a trigger
 -- cannot (someone dropping it).
-CREATE TRIGGER verification_runs_update BEFORE UPDATE ON verification_runs
+CREATE TRIGGER IF NOT EXISTS verification_runs_update BEFORE UPDATE ON verification_runs
 BEGIN SELECT RAISE(ABORT, 'verification runs are append-only'); END;
-CREATE TRIGGER verification_runs_delete BEFORE DELETE ON verification_runs
+CREATE TRIGGER IF NOT EXISTS verification_runs_delete BEFORE DELETE ON verification_runs
 BEGIN SELECT RAISE(ABORT, 'verification runs are append-only'); END;
-CREATE TRIGGER run_findings_update BEFORE UPDATE ON run_findings
+CREATE TRIGGER IF NOT EXISTS run_findings_update BEFORE UPDATE ON run_findings
 BEGIN SELECT RAISE(ABORT, 'verification runs are append-only'); END;
-CREATE TRIGGER run_findings_delete BEFORE DELETE ON run_findings
+CREATE TRIGGER IF NOT EXISTS run_findings_delete BEFORE DELETE ON run_findings
 BEGIN SELECT RAISE(ABORT, 'verification runs are append-only'); END;
 ";
+
+/// Columns of `plans` that TheAuditor's planning.db lacks.
+const PLAN_EXTRA_COLUMNS: &[(&str, &str)] = &[
+    ("metadata_json", "TEXT NOT NULL DEFAULT '{}'"),
+    ("git_commit", "TEXT"),
+    ("archived_at", "TEXT"),
+    ("archive_notes", "TEXT"),
+];
+
+/// Version 2: the plan anchors its run chain (last hash, number of runs).
+const V2_PLAN_COLUMNS: &[(&str, &str)] = &[
+    ("chain_head", "TEXT"),
+    ("chain_runs", "INTEGER NOT NULL DEFAULT 0"),
+];
+
+/// Fills the anchor of every plan from its runs. The archive trigger is lifted inside the
+/// migration's transaction only: a backfill, not a change of the plan.
+const V2_BACKFILL: &str = "
+DROP TRIGGER plans_archived_update;
+UPDATE plans SET
+    chain_head = (SELECT hash FROM verification_runs r WHERE r.plan_id = plans.id ORDER BY r.id DESC LIMIT 1),
+    chain_runs = (SELECT count(*) FROM verification_runs r WHERE r.plan_id = plans.id);
+CREATE TRIGGER plans_archived_update BEFORE UPDATE ON plans WHEN OLD.status = 'archived'
+BEGIN SELECT RAISE(ABORT, 'plan is archived and immutable'); END;
+";
+
+/// Adds the `columns` that `table` lacks.
+fn add_missing_columns(
+    conn: &Connection,
+    table: &str,
+    columns: &[(&str, &str)],
+) -> rusqlite::Result<()> {
+    let existing = conn
+        .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (name, ty) in columns {
+        if !existing.iter().any(|e| e == name) {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {name} {ty}"))?;
+        }
+    }
+    Ok(())
+}
 
 /// The tables holding a `plan_id`, guarded against changes once their plan is archived.
 const PLAN_CHILDREN: &[&str] = &[
@@ -172,7 +215,7 @@ fn archive_triggers() -> String {
         |plan: &str| format!("(SELECT status FROM plans WHERE id = {plan}) = 'archived'");
     let mut push = |table: &str, event: &str, condition: String| {
         sql.push_str(&format!(
-            "CREATE TRIGGER {table}_archived_{} BEFORE {event} ON {table} WHEN {condition}\n\
+            "CREATE TRIGGER IF NOT EXISTS {table}_archived_{} BEFORE {event} ON {table} WHEN {condition}\n\
              BEGIN SELECT RAISE(ABORT, 'plan is archived and immutable'); END;\n",
             event.to_lowercase()
         ));
@@ -278,10 +321,17 @@ pub fn migrate(conn: &mut Connection, path: &str) -> Result<(), SchemaError> {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(wrap)?;
     if current < 1 {
+        // Version 0 is an empty file or TheAuditor's own planning.db, whose tables are ours
+        // minus a few columns: keep its rows and add what is missing.
         tx.execute_batch(V1).map_err(wrap)?;
+        add_missing_columns(&tx, "plans", PLAN_EXTRA_COLUMNS).map_err(wrap)?;
         tx.execute_batch(&archive_triggers()).map_err(wrap)?;
     }
-    // Later versions add `if current < 2 { ... }` here, each step keeping the data.
+    if current < 2 {
+        add_missing_columns(&tx, "plans", V2_PLAN_COLUMNS).map_err(wrap)?;
+        tx.execute_batch(V2_BACKFILL).map_err(wrap)?;
+    }
+    // Later versions add `if current < 3 { ... }` here, each step keeping the data.
     tx.pragma_update(None, "user_version", VERSION)
         .map_err(wrap)?;
     tx.commit().map_err(wrap)
@@ -309,6 +359,84 @@ mod tests {
         );
         // Migrating twice is a no-op.
         migrate(&mut conn, "planning.db").unwrap();
+    }
+
+    /// TheAuditor's tables, as its planning.db has them.
+    const ORIGINAL: &str = "
+        CREATE TABLE plans (id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT,
+            created_at TEXT NOT NULL, status TEXT NOT NULL, metadata_json TEXT);
+        CREATE TABLE plan_phases (id INTEGER PRIMARY KEY, plan_id INTEGER, phase_number INTEGER,
+            title TEXT, description TEXT, success_criteria TEXT, status TEXT, created_at TEXT);
+        CREATE TABLE plan_tasks (id INTEGER PRIMARY KEY, plan_id INTEGER, phase_id INTEGER,
+            task_number INTEGER, title TEXT, description TEXT, status TEXT, audit_status TEXT,
+            assigned_to TEXT, spec_id INTEGER, created_at TEXT, completed_at TEXT,
+            UNIQUE (plan_id, task_number));
+        CREATE TABLE plan_jobs (id INTEGER PRIMARY KEY, task_id INTEGER, job_number INTEGER,
+            description TEXT, completed INTEGER, is_audit_job INTEGER, created_at TEXT);
+        CREATE TABLE plan_specs (id INTEGER PRIMARY KEY, plan_id INTEGER, spec_yaml TEXT,
+            spec_type TEXT, created_at TEXT);
+        INSERT INTO plans VALUES (1, 'old', NULL, '2025-01-01', 'active', '{}');
+        INSERT INTO plans VALUES (2, 'done', NULL, '2025-01-01', 'archived', '{}');
+        INSERT INTO plan_tasks VALUES (1, 1, NULL, 1, 'task', NULL, 'completed', 'pass', NULL,
+            NULL, '2025-01-01', NULL);
+        INSERT INTO plan_tasks VALUES (2, 2, NULL, 1, 'task', NULL, 'completed', 'pass', NULL,
+            NULL, '2025-01-01', NULL);
+    ";
+
+    #[test]
+    fn the_original_tools_database_is_migrated_with_its_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(ORIGINAL).unwrap();
+        migrate(&mut conn, "planning.db").unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, VERSION);
+        let (name, commit): (String, Option<String>) = conn
+            .query_row("SELECT name, git_commit FROM plans WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((name.as_str(), commit), ("old", None));
+        // Its archived plan is immutable from now on.
+        let err = conn
+            .execute("UPDATE plan_tasks SET title = 'x' WHERE plan_id = 2", [])
+            .unwrap_err();
+        assert!(err.to_string().contains("archived"), "{err}");
+        conn.execute("UPDATE plan_tasks SET title = 'x' WHERE plan_id = 1", [])
+            .unwrap();
+    }
+
+    #[test]
+    fn version_1_gains_the_chain_anchor_from_its_runs() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.execute_batch(&archive_triggers()).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO plans (id, name, created_at) VALUES (1, 'p', 'now');
+             INSERT INTO plan_tasks (id, plan_id, task_number, title, created_at) VALUES (1, 1, 1, 't', 'now');
+             INSERT INTO verification_runs (plan_id, task_id, task_number, sequence, created_at,
+                 total_violations, audit_status, rules_json, prev_hash, hash)
+             VALUES (1, 1, 1, 1, 'now', 0, 'pass', '[]', 'g', 'h1'),
+                    (1, 1, 1, 2, 'now', 0, 'pass', '[]', 'h1', 'h2');
+             UPDATE plans SET status = 'archived' WHERE id = 1;",
+        )
+        .unwrap();
+        migrate(&mut conn, "planning.db").unwrap();
+        let (head, runs): (String, i64) = conn
+            .query_row(
+                "SELECT chain_head, chain_runs FROM plans WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((head.as_str(), runs), ("h2", 2));
+        // Still immutable after the backfill.
+        let err = conn
+            .execute("UPDATE plans SET name = 'x' WHERE id = 1", [])
+            .unwrap_err();
+        assert!(err.to_string().contains("archived"), "{err}");
     }
 
     #[test]

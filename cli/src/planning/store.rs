@@ -37,8 +37,8 @@ impl std::fmt::Debug for SqlitePlanStore {
     }
 }
 
-const PLAN_COLUMNS: &str =
-    "id, name, description, status, created_at, git_commit, archived_at, archive_notes";
+const PLAN_COLUMNS: &str = "id, name, description, status, created_at, git_commit, archived_at, archive_notes, \
+     chain_head, chain_runs";
 const TASK_COLUMNS: &str = "t.id, t.task_number, t.title, t.description, t.status, t.audit_status, \
      t.assigned_to, p.phase_number, t.spec_id IS NOT NULL, t.created_at, t.completed_at";
 const RUN_COLUMNS: &str = "id, plan_id, task_number, sequence, created_at, git_commit, \
@@ -157,6 +157,8 @@ fn plan_from_row(row: &Row<'_>) -> rusqlite::Result<Plan> {
         git_commit: row.get(5)?,
         archived_at: row.get(6)?,
         archive_notes: row.get(7)?,
+        chain_head: row.get(8)?,
+        chain_runs: row.get(9)?,
     })
 }
 
@@ -168,10 +170,8 @@ fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
         title: row.get(2)?,
         description: row.get(3)?,
         status: parse(row, 4)?,
-        audit_status: match audit {
-            Some(_) => Some(parse(row, 5)?),
-            None => None,
-        },
+        // TheAuditor's databases may hold other verdicts (`pending`): no verdict, for us.
+        audit_status: audit.and_then(|a| a.parse().ok()),
         assigned_to: row.get(6)?,
         phase: row.get(7)?,
         has_spec: row.get(8)?,
@@ -670,6 +670,10 @@ impl PlanStore for SqlitePlanStore {
                 ])?;
             }
         }
+        tx.execute(
+            "UPDATE plans SET chain_head = ?1, chain_runs = chain_runs + 1 WHERE id = ?2",
+            params![run.hash, plan_id],
+        )?;
         tx.execute(
             "UPDATE plan_tasks SET audit_status = ?1 WHERE id = ?2",
             params![run.audit_status.as_str(), task.id],

@@ -1,7 +1,7 @@
 //! The rule engine against an in-memory index.
 
 use super::*;
-use crate::index::{MemoryIndex, Source};
+use crate::index::{IndexRow, IndexStore, MemoryIndex, Source};
 use crate::spec::TermKind;
 
 fn eval(spec: &str, index: &MemoryIndex) -> Evaluation {
@@ -212,4 +212,70 @@ fn json_contract() {
     let index = MemoryIndex::new().with(Source::SymbolName, "a.js", 3, "auth0");
     let json = serde_json::to_value(eval(AUTH, &index)).unwrap();
     insta::assert_json_snapshot!(json);
+}
+
+/// A store that counts scans and records the needles it was given.
+struct Counting {
+    inner: MemoryIndex,
+    scans: std::cell::RefCell<Vec<(Source, Option<Vec<String>>)>>,
+}
+
+impl IndexStore for Counting {
+    type Error = std::convert::Infallible;
+
+    fn scan(
+        &self,
+        source: Source,
+        needles: Option<&[String]>,
+        visit: &mut dyn FnMut(&IndexRow),
+    ) -> Result<(), Self::Error> {
+        self.scans
+            .borrow_mut()
+            .push((source, needles.map(<[String]>::to_vec)));
+        self.inner.scan(source, needles, visit)
+    }
+}
+
+#[test]
+fn each_source_is_scanned_once_per_spec_with_every_needle() {
+    let spec = r#"refactor_name: x
+rules:
+  - id: a
+    description: d
+    match: { identifiers: [Auth0, jwt.sign] }
+    expect: { identifiers: [cognito] }
+  - id: b
+    description: d
+    match: { identifiers: [auth0], sql_tables: ['/^legacy_/'] }
+"#;
+    let store = Counting {
+        inner: MemoryIndex::new()
+            .with(Source::SymbolName, "a.js", 1, "AUTH0")
+            .with(Source::SqlTable, "a.js", 2, "legacy_users"),
+        scans: Default::default(),
+    };
+    let spec = Spec::parse("spec.yaml", spec).unwrap();
+    let Ok(result) = evaluate(&spec, &store);
+    assert_eq!(result.rules[0].violations.len(), 1);
+    assert_eq!(result.rules[1].violations.len(), 2);
+    let scans = store.scans.into_inner();
+    let sources: Vec<Source> = scans.iter().map(|(s, _)| *s).collect();
+    let mut unique = sources.clone();
+    unique.dedup();
+    assert_eq!(sources, unique, "a source was scanned twice");
+    assert_eq!(sources.len(), TermKind::Identifiers.sources().len() + 1);
+    let (_, needles) = &scans[0];
+    assert_eq!(
+        needles.as_deref(),
+        Some(
+            &[
+                "auth0".to_owned(),
+                "cognito".to_owned(),
+                "jwt.sign".to_owned()
+            ][..]
+        )
+    );
+    // A regex term has no needle: its source is read whole.
+    let (_, table_needles) = scans.iter().find(|(s, _)| *s == Source::SqlTable).unwrap();
+    assert_eq!(table_needles, &None);
 }

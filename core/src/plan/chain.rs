@@ -83,6 +83,14 @@ pub enum ChainStatus {
         /// The last run's hash, if any.
         head: Option<String>,
     },
+    /// Every run checks out, but the plan records more runs, or another last hash: runs at the
+    /// end were removed (or the anchor was edited).
+    Truncated {
+        /// Runs the plan records.
+        recorded_runs: u32,
+        /// Runs found.
+        found_runs: usize,
+    },
     /// The first run where the chain breaks.
     Broken {
         /// Its row id.
@@ -118,6 +126,26 @@ pub fn verify_chain(runs: &[Run]) -> ChainStatus {
         runs: runs.len(),
         head: runs.last().map(|r| r.hash.clone()),
     }
+}
+
+/// [`verify_chain`], then checks the end of the chain against the plan's anchor: its recorded
+/// number of runs and last hash.
+pub fn verify_plan_chain(
+    runs: &[Run],
+    recorded_head: Option<&str>,
+    recorded_runs: u32,
+) -> ChainStatus {
+    let status = verify_chain(runs);
+    if let ChainStatus::Intact { head, .. } = &status {
+        let count_matches = usize::try_from(recorded_runs).is_ok_and(|n| n == runs.len());
+        if !count_matches || head.as_deref() != recorded_head {
+            return ChainStatus::Truncated {
+                recorded_runs,
+                found_runs: runs.len(),
+            };
+        }
+    }
+    status
 }
 
 #[cfg(test)]
@@ -178,6 +206,7 @@ mod tests {
         let got = match verify_chain(&runs) {
             ChainStatus::Intact { .. } => None,
             ChainStatus::Broken { run_id, reason, .. } => Some((run_id, reason)),
+            ChainStatus::Truncated { .. } => unreachable!("verify_chain does not read the anchor"),
         };
         assert_eq!(got, expected);
     }
@@ -230,6 +259,41 @@ mod tests {
             Some((2, LinkBroken)),
         );
         check(|r| r.swap(0, 1), Some((2, LinkBroken)));
+    }
+
+    #[test]
+    fn the_anchor_catches_a_removed_last_run() {
+        let runs = chain(3);
+        let head = runs[2].hash.clone();
+        assert!(matches!(
+            verify_plan_chain(&runs, Some(&head), 3),
+            ChainStatus::Intact { runs: 3, .. }
+        ));
+        assert_eq!(
+            verify_plan_chain(&runs[..2], Some(&head), 3),
+            ChainStatus::Truncated {
+                recorded_runs: 3,
+                found_runs: 2
+            }
+        );
+        assert_eq!(
+            verify_plan_chain(&runs, Some(&runs[1].hash), 3),
+            ChainStatus::Truncated {
+                recorded_runs: 3,
+                found_runs: 3
+            }
+        );
+        assert!(matches!(
+            verify_plan_chain(&[], None, 0),
+            ChainStatus::Intact { runs: 0, .. }
+        ));
+        // A broken run is reported as such, before the anchor is looked at.
+        let mut broken = chain(3);
+        broken[1].total_violations = 9;
+        assert!(matches!(
+            verify_plan_chain(&broken, Some(&head), 3),
+            ChainStatus::Broken { run_id: 2, .. }
+        ));
     }
 
     #[test]

@@ -238,6 +238,9 @@ where
     assert_eq!(first.rules[0].violations, 3);
     let runs = s.runs(1, None).unwrap();
     assert_eq!(runs.len(), 3);
+    let plan = s.plan(1).unwrap();
+    assert_eq!(plan.chain_runs, 3);
+    assert_eq!(plan.chain_head.as_deref(), Some(r3.hash.as_str()));
     assert!(matches!(
         verify_chain(&runs),
         ChainStatus::Intact { runs: 3, .. }

@@ -117,6 +117,8 @@ impl PlanStore for MemoryPlanStore {
             git_commit: git_commit.map(str::to_owned),
             archived_at: None,
             archive_notes: None,
+            chain_head: None,
+            chain_runs: 0,
         };
         self.plans.push(plan.clone());
         Ok(plan)
@@ -365,6 +367,10 @@ impl PlanStore for MemoryPlanStore {
                 (status == TaskStatus::Completed).then(|| new.created_at.clone());
         }
         self.runs.push(run.clone());
+        if let Some(plan) = self.plans.iter_mut().find(|p| p.id == plan_id) {
+            plan.chain_head = Some(run.hash.clone());
+            plan.chain_runs += 1;
+        }
         self.settle(plan_id);
         Ok(run)
     }

@@ -131,6 +131,13 @@ pub struct Plan {
     pub archived_at: Option<String>,
     /// Notes given to `archive --notes`.
     pub archive_notes: Option<String>,
+    /// The hash of the plan's last verification run: the anchor that makes a removed last run
+    /// evident. Publish it (CI logs) to anchor the trail outside the database too.
+    #[serde(default)]
+    pub chain_head: Option<String>,
+    /// How many runs the plan has recorded.
+    #[serde(default)]
+    pub chain_runs: u32,
 }
 
 /// A plan with its progress, as listed by `aud planning list`.
@@ -429,6 +436,8 @@ mod tests {
             git_commit: None,
             archived_at: None,
             archive_notes: None,
+            chain_head: None,
+            chain_runs: 0,
         };
         let cases: &[(&[TaskStatus], (usize, usize, usize, u32))] = &[
             (&[], (0, 0, 0, 0)),

@@ -135,6 +135,31 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_with_two_tasks_snapshot() {
+        let spec = Spec::parse(
+            "spec.yaml",
+            "refactor_name: auth\nrules:\n  - id: no-auth0\n    description: remove auth0\n    severity: high\n    guidance: use cognito\n    match:\n      identifiers: [auth0]\n    expect:\n      identifiers: [cognito]\n",
+        )
+        .unwrap();
+        let dirty = MemoryIndex::new()
+            .with(Source::SymbolName, "src/a.js", 3, "auth0")
+            .with(Source::CallCallee, "src/b.js", 9, "auth0.login");
+        let clean = MemoryIndex::new().with(Source::SymbolName, "src/a.js", 3, "cognito");
+        let subject = |task: u32| Subject {
+            tool_version: "0.1.0".into(),
+            plan_id: Some(1),
+            task_number: Some(task),
+            title: Some(format!("task {task}")),
+        };
+        let (one, two) = (subject(1), subject(2));
+        let (e1, e2) = (
+            evaluate(&spec, &dirty).unwrap(),
+            evaluate(&spec, &clean).unwrap(),
+        );
+        insta::assert_snapshot!(render_many(&[(&e1, &one), (&e2, &two)]));
+    }
+
+    #[test]
     fn one_case_per_rule_failing_ones_list_violations() {
         let spec = Spec::parse(
             "spec.yaml",

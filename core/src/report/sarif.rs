@@ -193,4 +193,19 @@ rules:
         assert_eq!(results[2]["ruleIndex"], 1);
         assert_eq!(results[2]["level"], "note");
     }
+
+    #[test]
+    fn sarif_log_snapshot() {
+        let spec = Spec::parse("spec.yaml", SPEC).unwrap();
+        let index = MemoryIndex::new()
+            .with(Source::SymbolName, "src/a.js", 3, "auth0")
+            .with(Source::SymbolName, "src/a.js", 8, "auth0");
+        let subject = Subject {
+            tool_version: "0.1.0".into(),
+            plan_id: Some(1),
+            task_number: Some(1),
+            title: None,
+        };
+        insta::assert_snapshot!(render(&evaluate(&spec, &index).unwrap(), &subject));
+    }
 }

@@ -143,10 +143,10 @@ pub fn render_rule(out: &mut String, rule: &RuleResult, opts: TextOptions) {
             );
         }
     }
-    if n > 0 {
-        if let Some(g) = &rule.guidance {
-            let _ = writeln!(out, "       guidance: {}", g.trim());
-        }
+    if n > 0
+        && let Some(g) = &rule.guidance
+    {
+        let _ = writeln!(out, "       guidance: {}", g.trim());
     }
 }
 

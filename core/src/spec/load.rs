@@ -151,15 +151,15 @@ impl<'a> Cx<'a> {
                 None
             }
         };
-        if let Some(n) = &name {
-            if n.trim().is_empty() {
-                let (_, v) = keys
-                    .get("refactor_name")
-                    .or_else(|| keys.get("context_name"))
-                    .copied()
-                    .unwrap_or((doc, doc));
-                self.error(v, "the spec's name is empty");
-            }
+        if let Some(n) = &name
+            && n.trim().is_empty()
+        {
+            let (_, v) = keys
+                .get("refactor_name")
+                .or_else(|| keys.get("context_name"))
+                .copied()
+                .unwrap_or((doc, doc));
+            self.error(v, "the spec's name is empty");
         }
         let description = keys
             .get("description")

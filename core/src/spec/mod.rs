@@ -207,10 +207,10 @@ impl Default for Scope {
 impl Scope {
     /// Whether `path` (repo-relative, `/`-separated) is in scope.
     pub fn contains(&self, path: &str) -> bool {
-        if let Some(include) = &self.include_set {
-            if !include.is_match(path) {
-                return false;
-            }
+        if let Some(include) = &self.include_set
+            && !include.is_match(path)
+        {
+            return false;
         }
         !self.exclude_set.is_match(path)
     }

@@ -3,6 +3,24 @@
 //! One module per group of subcommands: `manage` creates and edits plans, `show` prints
 //! them, `verify` proves tasks done against the index, `trail` archives plans and audits
 //! their hash chain. The logic lives in `aud_core::plan`; these modules do the IO.
+//!
+//! JSON printed with `--format json` (the contract for scripts and the web UI):
+//! - `init`: the plan (`id, name, description, status, created_at, git_commit, archived_at,
+//!   archive_notes`); in text, only its id.
+//! - `list`: an array of plans, each with `tasks_total, tasks_completed, tasks_failed,
+//!   progress_percent`.
+//! - `show`: `{plan, phases, tasks: [{task_number, title, description, status, audit_status,
+//!   assigned_to, phase, has_spec, completed_at, jobs, last_run, runs (with --verbose)}]}`.
+//! - `verify-task`: the rule engine's evaluation plus `plan_id, task_number, title,
+//!   audit_status, status, previous_status, regression, run, run_hash, previous_run, new[],
+//!   fixed[]`
+//!   (findings with their `fingerprint`) and, with `--emit-reads`, `reads[]`.
+//! - `verify`: `{plan_id, passed, regression, total_violations, tasks: [verify-task JSON]}`.
+//! - `verify-task --emit-reads` in text mode: `{plan_id, task_number, audit_status,
+//!   total_violations, reads: [{file, ranges: [{start, end}], lines}], guidance, next_command}`.
+//! - `audit`: `{status: intact, runs, head}`, `{status: broken, run_id, task_number,
+//!   sequence, reason: content_altered|link_broken}` or `{status: truncated, recorded_runs,
+//!   found_runs}`.
 
 mod manage;
 mod show;

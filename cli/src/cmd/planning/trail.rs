@@ -3,7 +3,7 @@
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use aud_core::plan::chain::{BreakReason, ChainStatus};
-use aud_core::plan::{PlanError, PlanStatus, PlanStore, verify_chain};
+use aud_core::plan::{PlanError, PlanStatus, PlanStore, verify_plan_chain};
 
 use super::{open_store, short};
 use crate::exit::Outcome;
@@ -84,8 +84,9 @@ pub fn archive(ctx: &Context, args: ArchiveArgs) -> anyhow::Result<Outcome> {
 /// `aud planning audit`.
 pub fn audit(ctx: &Context, args: AuditArgs) -> anyhow::Result<Outcome> {
     let store = open_store(ctx)?;
+    let plan = store.plan(args.plan)?;
     let runs = store.runs(args.plan, None)?;
-    let status = verify_chain(&runs);
+    let status = verify_plan_chain(&runs, plan.chain_head.as_deref(), plan.chain_runs);
     match args.format {
         Format::Json => print_json(&status)?,
         Format::Text => print_text(&match &status {
@@ -97,6 +98,15 @@ pub fn audit(ctx: &Context, args: AuditArgs) -> anyhow::Result<Outcome> {
                 head.as_deref()
                     .map(|h| format!(", head {}", short(h)))
                     .unwrap_or_default()
+            ),
+            ChainStatus::Truncated {
+                recorded_runs,
+                found_runs,
+            } => format!(
+                "plan {}: hash chain BROKEN at its end: the plan records {recorded_runs} run{} and its last hash, but {found_runs} run{} end elsewhere (runs were removed)\n",
+                args.plan,
+                if *recorded_runs == 1 { "" } else { "s" },
+                if *found_runs == 1 { "" } else { "s" },
             ),
             ChainStatus::Broken {
                 run_id,
@@ -117,6 +127,6 @@ pub fn audit(ctx: &Context, args: AuditArgs) -> anyhow::Result<Outcome> {
     }
     Ok(match status {
         ChainStatus::Intact { .. } => Outcome::Success,
-        ChainStatus::Broken { .. } => Outcome::Violations,
+        ChainStatus::Broken { .. } | ChainStatus::Truncated { .. } => Outcome::Violations,
     })
 }

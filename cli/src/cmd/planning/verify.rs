@@ -12,6 +12,7 @@ use aud_core::plan::{
     AuditStatus, FileReads, NewRun, PlanError, PlanStatus, PlanStore, RuleTotal, RunFinding, Task,
     TaskStatus, conclude, diff_findings, fingerprint_evaluation, read_ranges,
 };
+use aud_core::report::text::{self, TextOptions};
 use aud_core::report::{Subject, junit, sarif};
 use aud_core::spec::Spec;
 use rusqlite::OptionalExtension as _;
@@ -95,6 +96,9 @@ pub struct TaskReport {
     pub regression: bool,
     /// This run's number within the task.
     pub run: u32,
+    /// The run's hash in the plan's chain; kept in CI logs, it anchors the trail outside the
+    /// database.
+    pub run_hash: String,
     /// The number of the run compared with, if any.
     pub previous_run: Option<u32>,
     /// Findings not in the previous run.
@@ -252,6 +256,7 @@ fn verify_one(
         previous_status: task.status,
         regression: transition.regression,
         run: run.sequence,
+        run_hash: run.hash,
         previous_run: previous.map(|r| r.sequence),
         new: diff.new,
         fixed: diff.fixed,
@@ -423,64 +428,20 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 fn render_text(out: &mut String, report: &TaskReport, verbose: bool) {
-    let ev = &report.evaluation;
     let _ = writeln!(
         out,
-        "Plan {}, task {}: {} (spec: {})",
-        report.plan_id, report.task_number, report.title, ev.spec.name
+        "Plan {}, task {}: {}",
+        report.plan_id, report.task_number, report.title
     );
-    if ev.passed() {
-        let _ = writeln!(
-            out,
-            "PASS: no violations ({})",
-            plural(ev.summary.total_rules, "rule")
-        );
-    } else {
-        let _ = writeln!(
-            out,
-            "FAIL: {} in {} of {}",
-            plural(ev.total_violations(), "violation"),
-            ev.summary.rules_failing,
-            plural(ev.summary.total_rules, "rule")
-        );
-    }
-    for rule in &ev.rules {
-        let n = rule.total_violations();
-        let _ = write!(out, "  {} ({}): ", rule.rule_id, rule.severity);
-        if n == 0 {
-            let _ = write!(out, "clean");
-        } else {
-            let _ = write!(out, "{}", plural(n, "violation"));
-        }
-        if let Some(c) = &rule.coverage {
-            let _ = write!(out, ", {} of {} sites migrated", c.migrated, c.total());
-        }
-        let _ = writeln!(out);
-        let shown = if verbose { usize::MAX } else { FIRST_FEW };
-        for f in rule.violations.iter().take(shown) {
-            let _ = writeln!(
-                out,
-                "    {}:{}: {} ({})",
-                f.file, f.line, f.matched, f.source
-            );
-        }
-        if rule.violations.len() > shown {
-            let _ = writeln!(
-                out,
-                "    ... and {} more (--verbose lists them all)",
-                rule.violations.len() - shown
-            );
-        }
-        for term in &rule.missing_expectations {
-            let _ = writeln!(
-                out,
-                "    missing: `{term}` is expected but not found in scope"
-            );
-        }
-        if let Some(g) = rule.guidance.as_deref().filter(|_| n > 0) {
-            let _ = writeln!(out, "    guidance: {g}");
-        }
-    }
+    // The evaluation reads exactly as `aud refactor` prints it.
+    out.push_str(&text::render(
+        &report.evaluation,
+        TextOptions {
+            max_findings: FIRST_FEW,
+            verbose,
+        },
+    ));
+    out.push('\n');
     match report.previous_run {
         None => {
             let _ = writeln!(
@@ -521,15 +482,6 @@ fn render_text(out: &mut String, report: &TaskReport, verbose: bool) {
             out,
             "REGRESSION: task {} of plan {} was completed and fails verification again",
             report.task_number, report.plan_id
-        );
-    }
-    if let Some(index) = &ev.index {
-        let _ = writeln!(
-            out,
-            "Index: {} indexed, {} skipped, {} with syntax errors",
-            plural(index.files_indexed, "file"),
-            index.files_skipped,
-            index.parse_errors
         );
     }
 }
