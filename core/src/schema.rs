@@ -5,7 +5,8 @@
 //! runner) and every reader agrees on one definition; core itself never opens a database.
 
 /// Bumped whenever [`INDEX_DDL`] changes incompatibly. Stored in `PRAGMA user_version`.
-pub const INDEX_SCHEMA_VERSION: i64 = 1;
+/// Version 2: `file_rows` replaces the per-file secondary indexes.
+pub const INDEX_SCHEMA_VERSION: i64 = 2;
 
 /// Creates every table and index of the code index. Idempotent (`IF NOT EXISTS`).
 ///
@@ -98,21 +99,22 @@ CREATE TABLE IF NOT EXISTS index_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path);
+-- A file's rows in each per-file table are written together, so they occupy one rowid range:
+-- removing a file deletes these ranges, with no secondary index on the path columns (which
+-- would cost a quarter of the index's size).
+CREATE TABLE IF NOT EXISTS file_rows (
+    path TEXT NOT NULL,
+    tbl TEXT NOT NULL,            -- one of PER_FILE_TABLES
+    first_rowid INTEGER NOT NULL,
+    last_rowid INTEGER NOT NULL,
+    PRIMARY KEY (path, tbl)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
-CREATE INDEX IF NOT EXISTS symbols_jsx_path ON symbols_jsx(path);
-CREATE INDEX IF NOT EXISTS refs_src ON refs(src);
-CREATE INDEX IF NOT EXISTS variable_usage_file ON variable_usage(file);
-CREATE INDEX IF NOT EXISTS assignments_file ON assignments(file);
-CREATE INDEX IF NOT EXISTS function_call_args_file ON function_call_args(file);
 CREATE INDEX IF NOT EXISTS function_call_args_callee ON function_call_args(callee_function);
-CREATE INDEX IF NOT EXISTS sql_queries_file ON sql_queries(file_path);
-CREATE INDEX IF NOT EXISTS sql_query_tables_file ON sql_query_tables(query_file);
-CREATE INDEX IF NOT EXISTS api_endpoints_file ON api_endpoints(file);
 "#;
 
 /// The tables that hold per-file rows, with the column naming the file. Deleting a file's rows
-/// from each of these removes it from the index.
+/// from each of these (its `file_rows` ranges) removes it from the index.
 pub const PER_FILE_TABLES: &[(&str, &str)] = &[
     ("symbols", "path"),
     ("symbols_jsx", "path"),

@@ -194,22 +194,53 @@ pub fn known_files(tx: &Transaction<'_>) -> rusqlite::Result<HashMap<String, Kno
     rows.collect()
 }
 
-/// Removes a file and all its rows.
+/// Removes a file and all its rows (the rowid ranges recorded in `file_rows`).
 pub fn remove_file(
     tx: &Transaction<'_>,
     path: &str,
     counts: &mut RowCounts,
 ) -> rusqlite::Result<()> {
-    for (table, column) in PER_FILE_TABLES {
+    let ranges: Vec<(String, i64, i64)> = tx
+        .prepare_cached("SELECT tbl, first_rowid, last_rowid FROM file_rows WHERE path = ?1")?
+        .query_map([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (table, first, last) in ranges {
+        // Only names this build knows are ever spliced into SQL.
+        let Some((table, _)) = PER_FILE_TABLES.iter().find(|(t, _)| *t == table) else {
+            continue;
+        };
         let removed = tx
-            .prepare_cached(&format!("DELETE FROM {table} WHERE {column} = ?1"))?
-            .execute([path])?;
+            .prepare_cached(&format!(
+                "DELETE FROM {table} WHERE rowid BETWEEN ?1 AND ?2"
+            ))?
+            .execute(params![first, last])?;
         counts.sub(table, removed);
     }
+    tx.prepare_cached("DELETE FROM file_rows WHERE path = ?1")?
+        .execute([path])?;
     let removed = tx
         .prepare_cached("DELETE FROM files WHERE path = ?1")?
         .execute([path])?;
     counts.sub("files", removed);
+    Ok(())
+}
+
+/// Records that `path`'s last `count` rows inserted into `table` are its rows there.
+fn record_range(
+    tx: &Transaction<'_>,
+    path: &str,
+    table: &str,
+    count: usize,
+) -> rusqlite::Result<()> {
+    if count == 0 {
+        return Ok(());
+    }
+    let last = tx.last_insert_rowid();
+    let first = last - i64::try_from(count).unwrap_or(i64::MAX) + 1;
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO file_rows (path, tbl, first_rowid, last_rowid) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![path, table, first, last])?;
     Ok(())
 }
 
@@ -281,17 +312,20 @@ pub fn write_file(
             path, s.name, s.kind, s.line, s.col, s.end_line, s.end_col, s.parent
         ])?;
     }
+    record_range(tx, path, "symbols", rows.symbols.len())?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO symbols_jsx (path, name, type, line, col) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for j in &rows.symbols_jsx {
         stmt.execute(params![path, j.name, j.kind, j.line, j.col])?;
     }
+    record_range(tx, path, "symbols_jsx", rows.symbols_jsx.len())?;
     let mut stmt =
         tx.prepare_cached("INSERT INTO refs (src, kind, value, line) VALUES (?1, ?2, ?3, ?4)")?;
     for r in &rows.refs {
         stmt.execute(params![path, r.kind, r.value, r.line])?;
     }
+    record_range(tx, path, "refs", rows.refs.len())?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO variable_usage (file, line, col, variable_name, usage_type, in_function) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
@@ -305,6 +339,7 @@ pub fn write_file(
             u.in_function
         ])?;
     }
+    record_range(tx, path, "variable_usage", rows.variable_usage.len())?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO assignments (file, line, col, target_var, source_expr, in_function) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
@@ -318,6 +353,7 @@ pub fn write_file(
             a.in_function
         ])?;
     }
+    record_range(tx, path, "assignments", rows.assignments.len())?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO function_call_args (file, line, col, caller_function, callee_function, argument_index, argument_expr) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
@@ -332,18 +368,31 @@ pub fn write_file(
             c.argument_expr
         ])?;
     }
+    record_range(
+        tx,
+        path,
+        "function_call_args",
+        rows.function_call_args.len(),
+    )?;
     let mut query_stmt = tx.prepare_cached(
         "INSERT INTO sql_queries (file_path, line_number, query_text, command, parse_ok) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut table_stmt = tx.prepare_cached(
         "INSERT INTO sql_query_tables (query_file, query_line, table_name) VALUES (?1, ?2, ?3)",
     )?;
+    // One table after the other, so that each table's rows form one rowid range.
     for q in &rows.sql_queries {
         query_stmt.execute(params![path, q.line, q.query_text, q.command, q.parse_ok])?;
+    }
+    record_range(tx, path, "sql_queries", rows.sql_queries.len())?;
+    let mut table_rows = 0;
+    for q in &rows.sql_queries {
         for table in &q.tables {
             table_stmt.execute(params![path, q.line, table])?;
+            table_rows += 1;
         }
     }
+    record_range(tx, path, "sql_query_tables", table_rows)?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO api_endpoints (file, line, method, path, handler_function, framework) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
@@ -357,6 +406,7 @@ pub fn write_file(
             e.framework
         ])?;
     }
+    record_range(tx, path, "api_endpoints", rows.api_endpoints.len())?;
     Ok(())
 }
 
