@@ -43,7 +43,10 @@ fn main() -> anyhow::Result<()> {
             "--repo" => repos.push(args.next().context("--repo needs a directory")?.into()),
             "--emit-corpus" => {
                 // Only write the generated corpus (for bench/planning.sh) and stop.
-                let dir: PathBuf = args.next().context("--emit-corpus needs a directory")?.into();
+                let dir: PathBuf = args
+                    .next()
+                    .context("--emit-corpus needs a directory")?
+                    .into();
                 generate_corpus(&dir, kloc * 1000)?;
                 println!("{}", dir.display());
                 return Ok(());
