@@ -8,6 +8,8 @@
 //!
 //! Usage: `cargo build --release -p aud-cli -p aud-bench && target/release/aud-bench
 //! [--corpus-kloc 300] [--repo DIR]...`. Tools that are not installed are reported as such.
+//! `aud-bench [--corpus-kloc N] --emit-corpus DIR` only writes the corpus (`bench/planning.sh`
+//! measures the planning commands on it).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -39,8 +41,18 @@ fn main() -> anyhow::Result<()> {
                     .context("--corpus-kloc needs a number")?;
             }
             "--repo" => repos.push(args.next().context("--repo needs a directory")?.into()),
+            "--emit-corpus" => {
+                // Only write the generated corpus (for bench/planning.sh) and stop.
+                let dir: PathBuf = args
+                    .next()
+                    .context("--emit-corpus needs a directory")?
+                    .into();
+                generate_corpus(&dir, kloc * 1000)?;
+                println!("{}", dir.display());
+                return Ok(());
+            }
             other => bail!(
-                "unknown argument {other}; usage: aud-bench [--corpus-kloc N] [--repo DIR]..."
+                "unknown argument {other}; usage: aud-bench [--corpus-kloc N] [--repo DIR]... | [--corpus-kloc N] --emit-corpus DIR"
             ),
         }
     }

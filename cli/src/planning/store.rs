@@ -76,6 +76,12 @@ impl SqlitePlanStore {
         })
     }
 
+    /// The underlying connection, for the checkpoint tables (which the `PlanStore` does not
+    /// cover); writers must use one transaction.
+    pub fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
     /// The underlying connection (for tests and diagnostics).
     pub fn connection(&self) -> &Connection {
         &self.conn
@@ -742,9 +748,11 @@ impl PlanStore for SqlitePlanStore {
             [plan_id],
             |r| r.get(0),
         )?;
+        // The CLI takes the final checkpoint (with the files) just before; keep it.
         tx.execute(
             "INSERT INTO code_snapshots (plan_id, task_id, sequence, checkpoint_name, timestamp, git_ref) \
-             VALUES (?1, NULL, ?2, 'archive', ?3, ?4)",
+             SELECT ?1, NULL, ?2, 'archive', ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM code_snapshots \
+             WHERE plan_id = ?1 AND task_id IS NULL AND checkpoint_name = 'archive')",
             params![plan_id, sequence, now, git_commit],
         )?;
         tx.execute(

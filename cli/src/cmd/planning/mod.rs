@@ -22,6 +22,8 @@
 //!   sequence, reason: content_altered|link_broken}` or `{status: truncated, recorded_runs,
 //!   found_runs}`.
 
+#[cfg(not(target_os = "wasi"))]
+mod checkpoint;
 mod manage;
 mod show;
 mod trail;
@@ -33,6 +35,8 @@ use crate::exit::Outcome;
 use crate::planning::SqlitePlanStore;
 use crate::root::Context;
 
+#[cfg(not(target_os = "wasi"))]
+pub use checkpoint::{CheckpointArgs, PruneArgs, RewindArgs, ShowDiffArgs};
 pub use manage::{
     AddJobArgs, AddPhaseArgs, AddTaskArgs, CompleteJobArgs, InitArgs, UpdateTaskArgs,
 };
@@ -101,6 +105,28 @@ pub enum Command {
         after_help = "Exit codes: 0 intact, 1 broken (tampered), 2 error.\n\nExamples:\n  aud planning audit 1\n  aud planning audit 1 --format json"
     )]
     Audit(AuditArgs),
+    /// Record the files a task changed so far (vs the plan's base) in `.pf/snapshots.git`.
+    #[cfg(not(target_os = "wasi"))]
+    #[command(
+        after_help = "Your git repository, index, branches and stash are never touched.\n\nExamples:\n  aud planning checkpoint 1 2\n  aud planning checkpoint 1 2 --name before-rename"
+    )]
+    Checkpoint(CheckpointArgs),
+    /// List a task's checkpoints, or show the diff of one (or from the base with --cumulative).
+    #[cfg(not(target_os = "wasi"))]
+    #[command(
+        after_help = "Examples:\n  aud planning show-diff 1 2\n  aud planning show-diff 1 2 --sequence 2\n  aud planning show-diff 1 2 --sequence 3 --cumulative --file src/auth.ts\n  aud planning show-diff 1 2 --sequence 1 --format json"
+    )]
+    ShowDiff(ShowDiffArgs),
+    /// Print the commands restoring a checkpoint; --apply restores it (after a safety checkpoint).
+    #[cfg(not(target_os = "wasi"))]
+    #[command(
+        after_help = "Examples:\n  aud planning rewind 1 2 --to 1\n  aud planning rewind 1 2 --checkpoint before-rename --apply\n  aud planning rewind 1 --checkpoint archive"
+    )]
+    Rewind(RewindArgs),
+    /// Delete checkpoints older than --days (default 30) of plans that are not archived.
+    #[cfg(not(target_os = "wasi"))]
+    #[command(after_help = "Examples:\n  aud planning prune\n  aud planning prune --days 7")]
+    Prune(PruneArgs),
 }
 
 /// Runs an `aud planning` subcommand.
@@ -144,6 +170,14 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<Outcome> {
         Command::Verify(args) => verify::verify_plan(ctx, args),
         Command::Archive(args) => trail::archive(ctx, args),
         Command::Audit(args) => trail::audit(ctx, args),
+        #[cfg(not(target_os = "wasi"))]
+        Command::Checkpoint(args) => checkpoint::checkpoint(ctx, args),
+        #[cfg(not(target_os = "wasi"))]
+        Command::ShowDiff(args) => checkpoint::show_diff(ctx, args),
+        #[cfg(not(target_os = "wasi"))]
+        Command::Rewind(args) => checkpoint::rewind(ctx, args),
+        #[cfg(not(target_os = "wasi"))]
+        Command::Prune(args) => checkpoint::prune(ctx, args),
     }
 }
 

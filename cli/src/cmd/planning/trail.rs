@@ -67,6 +67,12 @@ pub fn archive(ctx: &Context, args: ArchiveArgs) -> anyhow::Result<Outcome> {
             anyhow::bail!("plan {} not archived", args.plan);
         }
     }
+    // The final checkpoint goes first: once archived, the database refuses new rows. Without
+    // it (an unusual repository) the archive still records the commit.
+    #[cfg(not(target_os = "wasi"))]
+    if let Err(e) = super::checkpoint::take(ctx, &mut store, args.plan, None, "archive") {
+        eprintln!("warning: {e:#}");
+    }
     let commit = git::head_commit(&ctx.root);
     let plan = store.archive_plan(args.plan, args.notes.as_deref(), commit.as_deref())?;
     print_text(&format!(

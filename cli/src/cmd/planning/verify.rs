@@ -281,6 +281,16 @@ pub fn verify_task(ctx: &Context, args: VerifyTaskArgs) -> anyhow::Result<Outcom
     store.task_spec(args.plan, args.task)?;
     let state = prepare_index(ctx, args.options.no_refresh)?;
     let report = verify_one(ctx, &mut store, &state, args.plan, &task, &args.options)?;
+    // As the original: a failed verification keeps the code it failed on. A checkpoint that
+    // cannot be taken (an unusual repository) must not hide the verdict.
+    #[cfg(not(target_os = "wasi"))]
+    if report.failed() {
+        let name = format!("verify-task-{}-failed", args.task);
+        if let Err(e) = super::checkpoint::take(ctx, &mut store, args.plan, Some(args.task), &name)
+        {
+            eprintln!("warning: {e:#}");
+        }
+    }
     print_reports(&[report], &args.options, None)
 }
 
