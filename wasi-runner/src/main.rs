@@ -26,6 +26,9 @@ const SUPPORTED: &[&str] = &["index", "refactor", "query", "schema", "planning",
 /// `aud planning` subcommands available in the sandbox: reading and verifying plans.
 const SUPPORTED_PLANNING: &[&str] = &["list", "show", "verify-task", "verify", "audit", "help"];
 
+/// `aud planning` subcommands refused because checkpoints are git objects.
+const NEEDS_GIT: &[&str] = &["checkpoint", "show-diff", "rewind", "prune"];
+
 fn main() -> ExitCode {
     let mut args: Vec<OsString> = std::env::args_os().collect();
     if let Err(e) = prepare(&mut args) {
@@ -49,6 +52,16 @@ fn prepare(args: &mut [OsString]) -> anyhow::Result<()> {
             (!SUPPORTED.contains(&command.as_str())).then(|| command.clone())
         };
         if let Some(refused) = refused {
+            if planning
+                && words
+                    .get(1)
+                    .is_some_and(|sub| NEEDS_GIT.contains(&sub.as_str()))
+            {
+                anyhow::bail!(
+                    "`aud-wasi {refused}`: checkpoints need git; not available in the sandbox \
+                     (use the native `aud`)"
+                );
+            }
             anyhow::bail!(
                 "`aud-wasi {refused}` is not available in the sandbox: aud-wasi indexes, \
                  evaluates specs and reads and verifies plans (index, refactor, query, schema, \
@@ -145,6 +158,11 @@ mod tests {
     fn refuses_what_the_sandbox_cannot_do() {
         let refused = |line: &str| prepare(&mut args(line)).is_err();
         assert!(refused("serve"));
+        let message = prepare(&mut args("planning checkpoint 1 2")).unwrap_err();
+        assert!(
+            message.to_string().contains("checkpoints need git"),
+            "{message}"
+        );
         assert!(refused("planning init --name x"));
         assert!(refused("--root /nowhere planning archive 1"));
         assert!(!refused("planning verify 1"));
