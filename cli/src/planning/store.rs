@@ -11,7 +11,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use aud_core::plan::{
     GENESIS_HASH, Job, NewPhase, NewRun, NewTask, Phase, Plan, PlanError, PlanStatus, PlanStore,
-    PlanSummary, RuleTotal, Run, RunFinding, Task, TaskStatus, TaskUpdate, plan_status, run_hash,
+    PlanSummary, RuleTotal, Run, RunFinding, Task, TaskStatus, TaskUpdate, chained_run,
+    plan_status,
 };
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params,
@@ -622,22 +623,7 @@ impl PlanStore for SqlitePlanStore {
             [task.id],
             |r| r.get(0),
         )?;
-        let mut run = Run {
-            id: 0,
-            plan_id,
-            task_number,
-            sequence,
-            created_at: new.created_at.clone(),
-            git_commit: new.git_commit.clone(),
-            index_fingerprint: new.index_fingerprint.clone(),
-            total_violations: new.total_violations,
-            audit_status: new.audit_status,
-            rules: new.rules.clone(),
-            findings: new.findings.clone(),
-            prev_hash,
-            hash: String::new(),
-        };
-        run.hash = run_hash(&run.prev_hash, &run);
+        let mut run = chained_run(0, plan_id, task_number, sequence, new, prev_hash);
         tx.execute(
             "INSERT INTO verification_runs (plan_id, task_id, task_number, sequence, created_at, git_commit, \
              index_fingerprint, total_violations, audit_status, rules_json, prev_hash, hash) \

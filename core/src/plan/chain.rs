@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::fingerprint::{RunFinding, hex};
-use super::model::{RuleTotal, Run};
+use super::model::{NewRun, RuleTotal, Run};
 
 /// The `prev_hash` of a plan's first run.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -59,6 +59,35 @@ pub fn run_hash(prev_hash: &str, run: &Run) -> String {
     hasher.update(prev_hash.as_bytes());
     hasher.update(canonical_content(run).as_bytes());
     hex(&hasher.finalize())
+}
+
+/// The run recorded for `new`, chained to `prev_hash`: the one way every [`super::PlanStore`]
+/// builds a run, so that no store can hash differently. `id` is the store's row id.
+pub fn chained_run(
+    id: i64,
+    plan_id: i64,
+    task_number: u32,
+    sequence: u32,
+    new: &NewRun,
+    prev_hash: String,
+) -> Run {
+    let mut run = Run {
+        id,
+        plan_id,
+        task_number,
+        sequence,
+        created_at: new.created_at.clone(),
+        git_commit: new.git_commit.clone(),
+        index_fingerprint: new.index_fingerprint.clone(),
+        total_violations: new.total_violations,
+        audit_status: new.audit_status,
+        rules: new.rules.clone(),
+        findings: new.findings.clone(),
+        prev_hash,
+        hash: String::new(),
+    };
+    run.hash = run_hash(&run.prev_hash, &run);
+    run
 }
 
 /// Why the chain breaks at a run.

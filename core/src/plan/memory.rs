@@ -5,7 +5,7 @@
 //! and archived errors, run chaining. Core has no clock, so times are whatever
 //! [`MemoryPlanStore::set_now`] last set.
 
-use super::chain::{GENESIS_HASH, run_hash};
+use super::chain::{GENESIS_HASH, chained_run};
 use super::model::{
     Job, NewPhase, NewRun, NewTask, Phase, Plan, PlanError, PlanStatus, PlanSummary, Run, Task,
     TaskStatus, TaskUpdate,
@@ -343,22 +343,7 @@ impl PlanStore for MemoryPlanStore {
             .filter(|r| r.plan_id == plan_id && r.task_number == task_number)
             .count() as u32
             + 1;
-        let mut run = Run {
-            id: self.id(),
-            plan_id,
-            task_number,
-            sequence,
-            created_at: new.created_at.clone(),
-            git_commit: new.git_commit.clone(),
-            index_fingerprint: new.index_fingerprint.clone(),
-            total_violations: new.total_violations,
-            audit_status: new.audit_status,
-            rules: new.rules.clone(),
-            findings: new.findings.clone(),
-            prev_hash,
-            hash: String::new(),
-        };
-        run.hash = run_hash(&run.prev_hash, &run);
+        let run = chained_run(self.id(), plan_id, task_number, sequence, new, prev_hash);
         let row = self.row_mut(plan_id, task_number)?;
         row.task.audit_status = Some(new.audit_status);
         if let Some(status) = new.task_status.filter(|s| *s != row.task.status) {

@@ -24,7 +24,9 @@ pub mod reads;
 pub mod store;
 pub mod transition;
 
-pub use chain::{ChainStatus, GENESIS_HASH, run_hash, verify_chain, verify_plan_chain};
+pub use chain::{
+    ChainStatus, GENESIS_HASH, chained_run, run_hash, verify_chain, verify_plan_chain,
+};
 pub use fingerprint::{FindingDiff, RunFinding, diff_findings, fingerprint_evaluation};
 pub use memory::MemoryPlanStore;
 pub use model::{
