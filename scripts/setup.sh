@@ -27,8 +27,10 @@ done
 
 # Debian packages: git (tests create repositories); clang, lld, the wasi-libc sysroot and the
 # wasm32 compiler runtime build aud-wasi's C code (SQLite, tree-sitter) for wasm32-wasip1
-# (see .cargo/config.toml); python3-pip installs the WASI runtime below.
-apt_packages=(git clang lld llvm wasi-libc libclang-rt-dev-wasm32 python3-pip)
+# (see .cargo/config.toml); python3-pip installs the WASI runtime below; binaryen's wasm-opt
+# shrinks the web UI's wasm (trunk runs it); chromium and chromium-driver run the browser tests.
+apt_packages=(git clang lld llvm wasi-libc libclang-rt-dev-wasm32 python3-pip binaryen chromium
+    chromium-driver)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -48,4 +50,29 @@ if ! python3 -c "import wasmtime" >/dev/null 2>&1; then
     python3 -m pip install --quiet "wasmtime==$wasmtime_version" \
         || python3 -m pip install --quiet --break-system-packages "wasmtime==$wasmtime_version"
 fi
+# Cargo tools that build the web UI: trunk drives the wasm build (cli/build.rs runs it and embeds
+# the result in `aud`), wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
+# Each is installed once and kept in cargo's bin directory: a machine that has the right version
+# skips the 5-15 minute compile.
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="$cargo_bin:$PATH"
+has_version() { # command version
+    command -v "$1" >/dev/null && "$1" --version 2>/dev/null | grep -qw "$2"
+}
+install_tool() { # crate version command [cargo install flags...]
+    local crate=$1 version=$2 cmd=$3; shift 3
+    if has_version "$cmd" "$version"; then
+        return
+    fi
+    log "installing $crate $version (compiles once, then cached in $cargo_bin)"
+    cargo install "$crate@$version" --force "$@"
+}
+install_tool trunk 0.21.14 trunk --locked # 0.22 needs a newer rustc
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ -z "$wasm_bindgen_version" ]; then
+    echo "setup: no wasm-bindgen in Cargo.lock" >&2
+    exit 2
+fi
+# Not --locked: the CLI's own lock file pins crates that need a newer rustc.
+install_tool wasm-bindgen-cli "$wasm_bindgen_version" wasm-bindgen
 log "ready"

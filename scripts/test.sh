@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
+# trunk and wasm-bindgen-cli (installed by setup) must be on PATH for cli/build.rs to embed the UI.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # Snapshots must match; a stale one fails instead of being rewritten.
 export INSTA_UPDATE=no CI=true
@@ -26,5 +28,5 @@ step "tests"
 cargo test --locked --workspace --all-features
 step "the README example runs"
 cargo build --locked -p aud-cli --bin aud
-AUD_BIN=target/debug/aud ./scripts/demo.sh >/dev/null
+AUD_BIN=target/debug/aud ./scripts/demo.sh --no-serve >/dev/null
 printf '\nall checks passed\n'

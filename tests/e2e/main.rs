@@ -1,5 +1,6 @@
 //! End-to-end tests of the real `aud` binary, one module per area, one binary in all.
 
+mod browser;
 mod checkpoint;
 mod cli;
 mod index;
