@@ -55,8 +55,7 @@ fn run() -> Result<(), String> {
     }
 
     let dist = out_dir.join("web-dist");
-    let files = if std::env::var_os("AUD_SKIP_WEB").is_some() || !web.join("index.html").is_file()
-    {
+    let files = if std::env::var_os("AUD_SKIP_WEB").is_some() || !web.join("index.html").is_file() {
         Vec::new()
     } else if let Some(trunk) = find_on_path("trunk") {
         build_ui(&trunk, &workspace, &web, &dist)?;
@@ -228,7 +227,8 @@ fn write_table(table: &Path, dist: &Path, files: &[(String, PathBuf)]) -> Result
     code.push_str("];\n");
     // Rewritten only when it changes, so an unchanged UI does not recompile the crate.
     if std::fs::read_to_string(table).ok().as_deref() != Some(code.as_str()) {
-        std::fs::write(table, code).map_err(|e| format!("cannot write {}: {e}", table.display()))?;
+        std::fs::write(table, code)
+            .map_err(|e| format!("cannot write {}: {e}", table.display()))?;
     }
     Ok(())
 }

@@ -11,9 +11,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use aud_core::api::{
-    ApiError, CheckpointDiff, IndexSummary, PlanDetail, PlanList, TaskDetail,
-};
+use aud_core::api::{ApiError, CheckpointDiff, IndexSummary, PlanDetail, PlanList, TaskDetail};
 use aud_core::plan::{ChainStatus, TaskStatus};
 use aud_tests::Repo;
 use serde::de::DeserializeOwned;
@@ -196,10 +194,14 @@ fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
     }
 }
 
+/// Each path under `.pf/` with its size and modification time (`None` for what is compared by
+/// name only).
+type Listing = BTreeMap<String, Option<(u64, SystemTime)>>;
+
 /// Every file under `.pf/` with its size and modification time (the `-shm` index of the WAL
 /// only by name: readers take their locks in it), plus planning.db's bytes.
-fn pf_state(root: &Path) -> (BTreeMap<String, Option<(u64, SystemTime)>>, Vec<u8>) {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Option<(u64, SystemTime)>>) {
+fn pf_state(root: &Path) -> (Listing, Vec<u8>) {
+    fn walk(base: &Path, dir: &Path, out: &mut Listing) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let entry = entry.unwrap();
             let path = entry.path();
@@ -230,23 +232,18 @@ fn verified_twice() -> (Repo, usize, usize) {
     repo.git(&["init", "-q"]);
     repo.git(&["add", "."]);
     repo.git(&["commit", "-qm", "start"]);
-    repo.aud(&["planning", "init", "--name", "Auth0 to Cognito"])
-        .ok();
+    let repo = crate::planning::plan(repo);
     repo.aud(&[
         "planning",
-        "add-task",
+        "add-job",
         "1",
-        "--title",
-        "Replace the Auth0 client",
-        "--spec",
-        "specs/auth.yaml",
+        "1",
+        "--description",
+        "Fix login",
     ])
     .ok();
-    repo.aud(&["planning", "add-job", "1", "1", "--description", "Fix login"])
-        .ok();
-    let total = |run: &aud_tests::Run| {
-        run.json()["summary"]["total_violations"].as_u64().unwrap() as usize
-    };
+    let total =
+        |run: &aud_tests::Run| run.json()["summary"]["total_violations"].as_u64().unwrap() as usize;
     let first = repo.aud(&["planning", "verify-task", "1", "1", "--format", "json"]);
     first.code(1);
     repo.write(
@@ -329,7 +326,10 @@ fn the_api_answers_plans_tasks_runs_checkpoints_and_the_index() {
     assert!(task.diff.new.is_empty(), "{:?}", task.diff.new);
     let fixed: Vec<&str> = task.diff.fixed.iter().map(|f| f.file.as_str()).collect();
     assert!(fixed.contains(&"src/session.js"), "{fixed:?}");
-    assert!(fixed.contains(&""), "the missing expectation is met: {fixed:?}");
+    assert!(
+        fixed.contains(&""),
+        "the missing expectation is met: {fixed:?}"
+    );
     let history: Vec<usize> = task.history.iter().map(|r| r.total_violations).collect();
     assert_eq!(history, [first_total, second_total]);
     let coverage = task.coverage.as_ref().unwrap();
@@ -403,12 +403,7 @@ fn the_api_answers_plans_tasks_runs_checkpoints_and_the_index() {
     ] {
         assert!(!server.error(path, 404).error.is_empty(), "{path}");
     }
-    assert!(
-        server
-            .error("/api/plans/2", 404)
-            .error
-            .contains("plan 2")
-    );
+    assert!(server.error("/api/plans/2", 404).error.contains("plan 2"));
     for path in [
         "/api/plans/abc",
         "/api/plans/-1",
@@ -494,8 +489,7 @@ fn no_path_reads_outside_the_assets_or_the_root() {
     };
     cli(&["planning", "init", "--name", "p"]).ok();
     let spec = root.join("specs/auth.yaml").display().to_string();
-    cli(&["planning", "add-task", "1", "--title", "t", "--spec", &spec])
-        .ok();
+    cli(&["planning", "add-task", "1", "--title", "t", "--spec", &spec]).ok();
     cli(&["planning", "verify-task", "1", "1"]).code(1);
     // Findings naming files outside the root, as a tampered database could.
     {
@@ -565,11 +559,14 @@ fn no_path_reads_outside_the_assets_or_the_root() {
     for target in attacks {
         let (status, text) = server.raw(target, "127.0.0.1");
         let shown = String::from_utf8_lossy(target);
-        assert!(
-            matches!(status, 400 | 404),
-            "{shown}: {status}\n{text}"
-        );
-        for marker in ["TOP-SECRET", "INSIDE-MARKER", "auth0", "root:", "SQLite format"] {
+        assert!(matches!(status, 400 | 404), "{shown}: {status}\n{text}");
+        for marker in [
+            "TOP-SECRET",
+            "INSIDE-MARKER",
+            "auth0",
+            "root:",
+            "SQLite format",
+        ] {
             assert!(!text.contains(marker), "{shown}: {text}");
         }
     }
@@ -651,7 +648,11 @@ fn sigterm_stops_the_server_and_a_port_in_use_is_exit_2() {
     while !server.stderr().contains("stopped") && stopped.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(server.stderr().contains("aud serve: stopped"), "{}", server.stderr());
+    assert!(
+        server.stderr().contains("aud serve: stopped"),
+        "{}",
+        server.stderr()
+    );
 }
 
 #[test]
@@ -659,14 +660,20 @@ fn another_address_is_served_only_when_asked_with_a_warning() {
     let repo = Repo::new();
     let root = repo.path().canonicalize().unwrap();
     let server = Server::start(&repo, &root, &["--host", "0.0.0.0"]);
-    assert!(server.base.starts_with("http://0.0.0.0:"), "{}", server.base);
+    assert!(
+        server.base.starts_with("http://0.0.0.0:"),
+        "{}",
+        server.base
+    );
     let port = server.address.rsplit(':').next().unwrap();
     let waited = Instant::now();
     while !server.stderr().contains("warning") && waited.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(
-        server.stderr().contains("warning: aud serve listens on 0.0.0.0"),
+        server
+            .stderr()
+            .contains("warning: aud serve listens on 0.0.0.0"),
         "{}",
         server.stderr()
     );

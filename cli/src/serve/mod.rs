@@ -178,26 +178,34 @@ async fn task(
     State(state): State<Arc<AppState>>,
     path: std::result::Result<Path<(String, String)>, PathRejection>,
 ) -> Response {
-    let ids = params(path)
-        .and_then(|(id, n)| Ok((api::parse_plan_id(&id)?, api::parse_task_number(&n)?)));
-    match ids {
-        Ok((id, n)) => respond(state, move |ctx| api::task_detail(ctx, id, n)).await,
-        Err(failure) => failure.into_response(),
-    }
+    let (plan, task) = (api::parse_plan_id, api::parse_task_number);
+    two_ids(state, path, plan, task, api::task_detail).await
 }
 
 async fn checkpoint(
     State(state): State<Arc<AppState>>,
     path: std::result::Result<Path<(String, String)>, PathRejection>,
 ) -> Response {
-    let ids = params(path).and_then(|(id, cid)| {
-        Ok((
-            api::parse_plan_id(&id)?,
-            api::parse_checkpoint_id(&cid)?,
-        ))
-    });
-    match ids {
-        Ok((id, cid)) => respond(state, move |ctx| api::checkpoint_diff(ctx, id, cid)).await,
+    let (plan, checkpoint) = (api::parse_plan_id, api::parse_checkpoint_id);
+    two_ids(state, path, plan, checkpoint, api::checkpoint_diff).await
+}
+
+/// Answers `read(ctx, a, b)` for a route with two ids, parsed by `first` and `second` (400
+/// when either is malformed).
+async fn two_ids<A, B, T>(
+    state: Arc<AppState>,
+    path: std::result::Result<Path<(String, String)>, PathRejection>,
+    first: fn(&str) -> api::Result<A>,
+    second: fn(&str) -> api::Result<B>,
+    read: fn(&Context, A, B) -> api::Result<T>,
+) -> Response
+where
+    A: Send + 'static,
+    B: Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    match params(path).and_then(|(a, b)| Ok((first(&a)?, second(&b)?))) {
+        Ok((a, b)) => respond(state, move |ctx| read(ctx, a, b)).await,
         Err(failure) => failure.into_response(),
     }
 }
