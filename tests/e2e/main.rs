@@ -6,4 +6,5 @@ mod cli;
 mod index;
 mod planning;
 mod refactor;
+mod serve;
 mod wasi;
