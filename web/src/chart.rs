@@ -252,7 +252,13 @@ mod tests {
 
     #[test]
     fn nice_scales_round_up_to_a_step() {
-        assert_eq!(nice_scale(0, 5), Scale { max: 1, ticks: vec![0, 1] });
+        assert_eq!(
+            nice_scale(0, 5),
+            Scale {
+                max: 1,
+                ticks: vec![0, 1]
+            }
+        );
         assert_eq!(nice_scale(1, 5).ticks, [0, 1]);
         assert_eq!(nice_scale(4, 5).ticks, [0, 1, 2, 3, 4]);
         assert_eq!(nice_scale(7, 5).ticks, [0, 2, 4, 6, 8]);
@@ -292,9 +298,17 @@ mod tests {
         // The scale is 0..10: 10 violations is the top, 0 the bottom.
         assert_eq!(chart.plan[1].at.y, top);
         assert_eq!(chart.tasks[0].markers[1].0.y, bottom);
-        assert!(chart.plan[0].title.contains("Run 1"), "{}", chart.plan[0].title);
+        assert!(
+            chart.plan[0].title.contains("Run 1"),
+            "{}",
+            chart.plan[0].title
+        );
         assert!(chart.plan[1].title.contains("Plan: 10 violations"));
-        assert!(chart.plan[1].title.contains("Task 2 (verification 1): 7 violations"));
+        assert!(
+            chart.plan[1]
+                .title
+                .contains("Task 2 (verification 1): 7 violations")
+        );
         // Task 1 ran at runs 1 and 3; its line holds its last total to the last run.
         assert_eq!(chart.tasks.len(), 2);
         let t1 = &chart.tasks[0];

@@ -141,7 +141,8 @@ pub fn group_by_rule(findings: &[FindingView]) -> Vec<RuleGroup<'_>> {
 
 /// Whether a finding is a missing expectation rather than a place in the code.
 pub fn is_missing_expectation(f: &FindingView) -> bool {
-    f.finding.source == aud_core::plan::fingerprint::MISSING_EXPECTATION && f.finding.file.is_empty()
+    f.finding.source == aud_core::plan::fingerprint::MISSING_EXPECTATION
+        && f.finding.file.is_empty()
 }
 
 /// `file:line` of a finding.
@@ -171,8 +172,14 @@ mod tests {
     #[test]
     fn times_are_shortened_only_when_they_look_like_times() {
         assert_eq!(short_time("2026-11-28T10:07:31Z"), "2026-11-28 10:07 UTC");
-        assert_eq!(long_time("2026-11-28T10:07:31.123456Z"), "2026-11-28 10:07:31 UTC");
-        assert_eq!(long_time("2026-11-28T10:07:31+02:00"), "2026-11-28 10:07:31");
+        assert_eq!(
+            long_time("2026-11-28T10:07:31.123456Z"),
+            "2026-11-28 10:07:31 UTC"
+        );
+        assert_eq!(
+            long_time("2026-11-28T10:07:31+02:00"),
+            "2026-11-28 10:07:31"
+        );
         assert_eq!(short_time("yesterday"), "yesterday");
         assert_eq!(short_time(""), "");
         assert_eq!(short_time("2026-11-28"), "2026-11-28");
@@ -203,7 +210,11 @@ mod tests {
             found_runs: 3,
         });
         assert_eq!(v.word, "truncated");
-        assert!(v.detail.contains("records 4 runs but 3 are found"), "{}", v.detail);
+        assert!(
+            v.detail.contains("records 4 runs but 3 are found"),
+            "{}",
+            v.detail
+        );
         let v = chain_verdict(&ChainStatus::Broken {
             run_id: 7,
             task_number: 2,
@@ -250,7 +261,10 @@ mod tests {
     #[test]
     fn matches_are_found_by_the_first_needle_that_occurs() {
         let line = "const d = process.env.AUTH0_DOMAIN;";
-        assert_eq!(find_match(line, &["process.env.AUTH0_DOMAIN"]), Some((10, 34)));
+        assert_eq!(
+            find_match(line, &["process.env.AUTH0_DOMAIN"]),
+            Some((10, 34))
+        );
         assert_eq!(find_match(line, &["nope", "AUTH0"]), Some((22, 27)));
         assert_eq!(find_match(line, &["", "nope"]), None);
         assert_eq!(find_match("", &["a"]), None);

@@ -66,7 +66,10 @@ pub fn tokenize(yaml: &str) -> Vec<Vec<Token>> {
                     return vec![tok(Kind::Plain, line)];
                 }
                 if indent > parent {
-                    return vec![tok(Kind::Plain, &line[..indent]), tok(Kind::String, &line[indent..])];
+                    return vec![
+                        tok(Kind::Plain, &line[..indent]),
+                        tok(Kind::String, &line[indent..]),
+                    ];
                 }
                 block_parent = None;
             }
@@ -203,9 +206,7 @@ fn value(mut rest: &str, out: &mut Vec<Token>) {
         return;
     }
     if rest.starts_with(['|', '>']) {
-        let end = rest
-            .find(|c: char| c.is_whitespace())
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
         push(out, Kind::Punct, &rest[..end]);
         rest = &rest[end..];
         take_ws(&mut rest, out);
@@ -301,8 +302,9 @@ fn is_flow_break(after: &str) -> bool {
 /// The kind of a plain scalar.
 fn scalar_kind(text: &str) -> Kind {
     match text {
-        "true" | "false" | "True" | "False" | "TRUE" | "FALSE" | "null" | "Null" | "NULL"
-        | "~" => Kind::Constant,
+        "true" | "false" | "True" | "False" | "TRUE" | "FALSE" | "null" | "Null" | "NULL" | "~" => {
+            Kind::Constant
+        }
         _ if is_number(text) => Kind::Number,
         _ => Kind::Scalar,
     }
@@ -312,7 +314,9 @@ fn is_number(text: &str) -> bool {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     !digits.is_empty()
         && digits.chars().any(|c| c.is_ascii_digit())
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
         && digits.matches('.').count() <= 1
 }
 
@@ -379,7 +383,11 @@ mod tests {
         // A `#` inside a word is not a comment.
         assert_eq!(
             spans("url: a#b"),
-            [s(Kind::Key, "url"), s(Kind::Punct, ":"), s(Kind::Scalar, "a#b")]
+            [
+                s(Kind::Key, "url"),
+                s(Kind::Punct, ":"),
+                s(Kind::Scalar, "a#b")
+            ]
         );
     }
 
@@ -393,20 +401,35 @@ mod tests {
                 s(Kind::Scalar, "Auth0 to Cognito"),
             ]
         );
-        assert_eq!(spans("rules:"), [s(Kind::Key, "rules"), s(Kind::Punct, ":")]);
+        assert_eq!(
+            spans("rules:"),
+            [s(Kind::Key, "rules"), s(Kind::Punct, ":")]
+        );
         assert_eq!(
             spans("version: 1"),
-            [s(Kind::Key, "version"), s(Kind::Punct, ":"), s(Kind::Number, "1")]
+            [
+                s(Kind::Key, "version"),
+                s(Kind::Punct, ":"),
+                s(Kind::Number, "1")
+            ]
         );
         assert_eq!(
             spans("on: true"),
-            [s(Kind::Key, "on"), s(Kind::Punct, ":"), s(Kind::Constant, "true")]
+            [
+                s(Kind::Key, "on"),
+                s(Kind::Punct, ":"),
+                s(Kind::Constant, "true")
+            ]
         );
         // A colon without a space after it is part of a scalar, not a key.
         assert_eq!(spans("http://x"), [s(Kind::Scalar, "http://x")]);
         assert_eq!(
             spans("a: b: c"),
-            [s(Kind::Key, "a"), s(Kind::Punct, ":"), s(Kind::Scalar, "b: c")]
+            [
+                s(Kind::Key, "a"),
+                s(Kind::Punct, ":"),
+                s(Kind::Scalar, "b: c")
+            ]
         );
     }
 
@@ -428,11 +451,19 @@ mod tests {
         // An unclosed quote runs to the end of the line.
         assert_eq!(
             spans("a: \"open"),
-            [s(Kind::Key, "a"), s(Kind::Punct, ":"), s(Kind::String, "\"open")]
+            [
+                s(Kind::Key, "a"),
+                s(Kind::Punct, ":"),
+                s(Kind::String, "\"open")
+            ]
         );
         assert_eq!(
             spans("\"quoted key\": v"),
-            [s(Kind::Key, "\"quoted key\""), s(Kind::Punct, ":"), s(Kind::Scalar, "v")]
+            [
+                s(Kind::Key, "\"quoted key\""),
+                s(Kind::Punct, ":"),
+                s(Kind::Scalar, "v")
+            ]
         );
     }
 
@@ -447,11 +478,17 @@ mod tests {
                 s(Kind::Scalar, "auth0-config"),
             ]
         );
-        assert_eq!(spans("- - x"), [s(Kind::Dash, "-"), s(Kind::Dash, "-"), s(Kind::Scalar, "x")]);
+        assert_eq!(
+            spans("- - x"),
+            [s(Kind::Dash, "-"), s(Kind::Dash, "-"), s(Kind::Scalar, "x")]
+        );
         assert_eq!(spans("-"), [s(Kind::Dash, "-")]);
         // A negative number is not a dash.
         assert_eq!(spans("-3"), [s(Kind::Number, "-3")]);
-        assert_eq!(spans("- /auth0_id/"), [s(Kind::Dash, "-"), s(Kind::Scalar, "/auth0_id/")]);
+        assert_eq!(
+            spans("- /auth0_id/"),
+            [s(Kind::Dash, "-"), s(Kind::Scalar, "/auth0_id/")]
+        );
     }
 
     #[test]

@@ -254,7 +254,11 @@ fn svg_chart(chart: Chart, shown: ReadSignal<String>) -> impl IntoView {
 
 /// The audit-chain verdict: a banner for archived plans, a line otherwise.
 fn verdict_view(verdict: &format::Verdict, prominent: bool) -> impl IntoView + use<> {
-    let icon = if verdict.word == "intact" { "✔" } else { "✖" };
+    let icon = if verdict.word == "intact" {
+        "✔"
+    } else {
+        "✖"
+    };
     view! {
         <div
             id="chain-verdict"
@@ -330,7 +334,10 @@ fn tasks_view(phases: Vec<Phase>, tasks: Vec<TaskItem>, plan_id: i64) -> impl In
             let body = if tasks.is_empty() {
                 view! { <p class="muted small">"No task in this phase."</p> }.into_any()
             } else {
-                let rows = tasks.into_iter().map(|t| task_row(t, plan_id)).collect_view();
+                let rows = tasks
+                    .into_iter()
+                    .map(|t| task_row(t, plan_id))
+                    .collect_view();
                 view! {
                     <table class="grid tasks">
                         <thead>

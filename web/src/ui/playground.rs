@@ -33,7 +33,8 @@ pub fn Playground() -> impl IntoView {
             })
             .collect_view()
     };
-    let errors = move || match &*validation.read() {
+    let errors = move || {
+        match &*validation.read() {
         Validation::Valid(_) => None,
         Validation::Invalid(errors) => Some(
             errors
@@ -45,6 +46,7 @@ pub fn Playground() -> impl IntoView {
                             class="spec-error"
                             data-line=line.to_string()
                             title="Go to the line"
+                            aria-label=spec_check::error_text(e)
                             on:click=move |_| go_to_line(line)
                         >
                             <span class="pos">{format!("{}:{}", e.line, e.column)}</span>
@@ -56,6 +58,7 @@ pub fn Playground() -> impl IntoView {
                 })
                 .collect_view(),
         ),
+    }
     };
     let status = move || match &*validation.read() {
         Validation::Valid(summary) => summary_view(summary).into_any(),

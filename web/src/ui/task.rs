@@ -178,6 +178,7 @@ fn violations_view(last_run: Option<RunDetail>) -> AnyView {
 
 fn rule_group(group: RuleGroup<'_>, total: usize) -> impl IntoView + use<> {
     let rule_id = group.rule_id.to_owned();
+    let rule_attr = rule_id.clone();
     let missing = (!group.missing.is_empty()).then(|| {
         let items = group
             .missing
@@ -195,7 +196,7 @@ fn rule_group(group: RuleGroup<'_>, total: usize) -> impl IntoView + use<> {
     });
     let findings = group.findings.into_iter().map(finding_view).collect_view();
     view! {
-        <div class="rule-group" data-rule=rule_id.clone()>
+        <div class="rule-group" data-rule=rule_attr>
             <h3 class="rule-head">
                 <code>{rule_id}</code>
                 <span class="count bad">{format::count(total, "violation", "violations")}</span>
@@ -304,6 +305,7 @@ fn coverage_view(coverage: Option<Vec<RuleCoverage>>) -> AnyView {
         .into_iter()
         .map(|r| {
             let total = r.migrated + r.remaining;
+            let rule_attr = r.rule_id.clone();
             let pct = r.percent.clamp(0.0, 100.0);
             let label = if total == 0 {
                 "nothing to migrate found".to_owned()
@@ -311,7 +313,7 @@ fn coverage_view(coverage: Option<Vec<RuleCoverage>>) -> AnyView {
                 format!("{} of {total} sites migrated", r.migrated)
             };
             view! {
-                <div class="coverage-row" data-rule=r.rule_id.clone()>
+                <div class="coverage-row" data-rule=rule_attr>
                     <code class="cov-rule">{r.rule_id}</code>
                     <div class="progress cov-bar" data-percent=format!("{pct:.0}")>
                         <div class="progress-fill" style=format!("width: {pct:.1}%")></div>
@@ -405,7 +407,9 @@ fn checkpoints_view(plan_id: i64, checkpoints: Vec<CheckpointInfo>) -> AnyView {
         let cid = selected.get();
         async move {
             match cid {
-                Some(cid) => Some(api::get::<CheckpointDiff>(&api::checkpoint_url(plan_id, cid)).await),
+                Some(cid) => {
+                    Some(api::get::<CheckpointDiff>(&api::checkpoint_url(plan_id, cid)).await)
+                }
                 None => None,
             }
         }
@@ -476,6 +480,7 @@ fn diff_view(d: CheckpointDiff) -> impl IntoView {
 }
 
 fn file_diff(f: FileDiff) -> impl IntoView {
+    let path_attr = f.path.clone();
     let lines = diff::classify(&f.diff)
         .into_iter()
         .map(|l| {
@@ -489,7 +494,7 @@ fn file_diff(f: FileDiff) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <section class="diff-file" data-path=f.path.clone()>
+        <section class="diff-file" data-path=path_attr>
             <header class="diff-file-head">
                 <span class="path">{f.path}</span>
                 <span class="stat-add">{format!("+{}", f.added_lines)}</span>
