@@ -464,7 +464,10 @@ impl Out<'_> {
                     return format!("{}?", self.callee_text(inner, member, chain, depth + 1));
                 }
                 "await_expression" => {
-                    return format!("{}.await", self.callee_text(inner, member, chain, depth + 1));
+                    return format!(
+                        "{}.await",
+                        self.callee_text(inner, member, chain, depth + 1)
+                    );
                 }
                 "macro_invocation" if self.text(func).len() > MAX_CALLEE_ARGS => {
                     return format!("{}!(…)", self.expr(inner));

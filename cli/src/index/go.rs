@@ -300,7 +300,9 @@ impl Go<'_, '_> {
         }
         match node.kind() {
             "type_identifier" => Some(self.out.text(node).to_owned()),
-            "pointer_type" | "parenthesized_type" => self.base_type(node.named_child(0)?, depth + 1),
+            "pointer_type" | "parenthesized_type" => {
+                self.base_type(node.named_child(0)?, depth + 1)
+            }
             "generic_type" => self.base_type(node.child_by_field_name("type")?, depth + 1),
             _ => None,
         }
@@ -337,10 +339,7 @@ impl Go<'_, '_> {
         };
         self.out.classes.push(name);
         let members = match body.kind() {
-            "struct_type" => body
-                .named_child(0)
-                .map(named_children)
-                .unwrap_or_default(),
+            "struct_type" => body.named_child(0).map(named_children).unwrap_or_default(),
             _ => named_children(body),
         };
         for member in members {
@@ -583,74 +582,77 @@ impl Go<'_, '_> {
         let first = args.first().and_then(|a| literal(self.out, *a));
         let handler = args.last().and_then(|h| self.chain(*h));
         let f = &self.frameworks;
-        let (methods, path, framework): (Vec<String>, String, &'static str) =
-            match method.as_str() {
-                // gin: `r.Handle("GET", "/x", h)`; chi: `r.Method("GET", "/x", h)`.
-                "Handle" | "Method" | "MethodFunc"
-                    if args.len() >= 3
-                        && first
-                            .as_deref()
-                            .is_some_and(|m| HTTP_METHODS.contains(&m.to_ascii_uppercase().as_str())) =>
-                {
-                    let Some(path) = literal(self.out, args[1]) else {
-                        return;
-                    };
-                    let framework = if f.gin { "gin" } else { self.mux_framework() };
-                    let method = first.unwrap_or_default().to_ascii_uppercase();
-                    (vec![method], path, framework)
-                }
-                // net/http, gorilla/mux, chi: `mux.HandleFunc("GET /users/{id}", h)`.
-                "HandleFunc" | "Handle" if args.len() >= 2 => {
-                    let Some(pattern) = first else { return };
-                    let (method, path) = match pattern.split_once(' ') {
-                        Some((method, path))
-                            if HTTP_METHODS.contains(&method) =>
-                        {
-                            (method.to_owned(), path.trim_start().to_owned())
-                        }
-                        _ => ("ALL".to_owned(), pattern),
-                    };
-                    // A Go 1.22 pattern may name a host: `example.com/x`.
-                    let Some(slash) = path.find('/') else { return };
-                    let path = path[slash..].to_owned();
-                    let methods = match self.gorilla_methods(node) {
-                        Some(listed) if method == "ALL" => listed,
-                        _ => vec![method],
-                    };
-                    (methods, path, self.mux_framework())
-                }
-                // gin, echo: `r.GET("/x", h)`, `r.Any("/x", h)`.
-                upper
-                    if (f.gin || f.echo)
-                        && args.len() >= 2
-                        && (HTTP_METHODS.contains(&upper) || upper == "Any") =>
-                {
-                    let Some(path) = first else { return };
-                    let method = if upper == "Any" { "ALL" } else { upper };
-                    let framework = if f.gin { "gin" } else { "echo" };
-                    (vec![method.to_owned()], path, framework)
-                }
-                // chi, fiber: `r.Get("/x", h)`.
-                camel if (f.chi || f.fiber) && args.len() >= 2 => {
-                    let upper = camel.to_ascii_uppercase();
-                    let method = match upper.as_str() {
-                        "ALL" => "ALL",
-                        m if HTTP_METHODS.contains(&m) && camel != upper => m,
-                        _ => return,
-                    };
-                    let Some(path) = first else { return };
-                    let framework = if f.chi { "chi" } else { "fiber" };
-                    (vec![method.to_owned()], path, framework)
-                }
-                _ => return,
-            };
-        if !(path.starts_with('/') || path.is_empty()) {
+        let (methods, path, framework): (Vec<String>, String, &'static str) = match method.as_str()
+        {
+            // gin: `r.Handle("GET", "/x", h)`; chi: `r.Method("GET", "/x", h)`.
+            "Handle" | "Method" | "MethodFunc"
+                if args.len() >= 3
+                    && first.as_deref().is_some_and(|m| {
+                        HTTP_METHODS.contains(&m.to_ascii_uppercase().as_str())
+                    }) =>
+            {
+                let Some(path) = literal(self.out, args[1]) else {
+                    return;
+                };
+                let framework = if f.gin { "gin" } else { self.mux_framework() };
+                let method = first.unwrap_or_default().to_ascii_uppercase();
+                (vec![method], path, framework)
+            }
+            // net/http, gorilla/mux, chi: `mux.HandleFunc("GET /users/{id}", h)`.
+            "HandleFunc" | "Handle" if args.len() >= 2 => {
+                let Some(pattern) = first else { return };
+                let (method, path) = match pattern.split_once(' ') {
+                    Some((method, path)) if HTTP_METHODS.contains(&method) => {
+                        (method.to_owned(), path.trim_start().to_owned())
+                    }
+                    _ => ("ALL".to_owned(), pattern),
+                };
+                // A Go 1.22 pattern may name a host: `example.com/x`.
+                let Some(slash) = path.find('/') else { return };
+                let path = path[slash..].to_owned();
+                let methods = match self.gorilla_methods(node) {
+                    Some(listed) if method == "ALL" => listed,
+                    _ => vec![method],
+                };
+                (methods, path, self.mux_framework())
+            }
+            // gin, echo: `r.GET("/x", h)`, `r.Any("/x", h)`.
+            upper
+                if (f.gin || f.echo)
+                    && args.len() >= 2
+                    && (HTTP_METHODS.contains(&upper) || upper == "Any") =>
+            {
+                let Some(path) = first else { return };
+                let method = if upper == "Any" { "ALL" } else { upper };
+                let framework = if f.gin { "gin" } else { "echo" };
+                (vec![method.to_owned()], path, framework)
+            }
+            // chi, fiber: `r.Get("/x", h)`.
+            camel if (f.chi || f.fiber) && args.len() >= 2 => {
+                let upper = camel.to_ascii_uppercase();
+                let method = match upper.as_str() {
+                    "ALL" => "ALL",
+                    m if HTTP_METHODS.contains(&m) && camel != upper => m,
+                    _ => return,
+                };
+                let Some(path) = first else { return };
+                let framework = if f.chi { "chi" } else { "fiber" };
+                (vec![method.to_owned()], path, framework)
+            }
+            _ => return,
+        };
+        // net/http patterns are absolute; gin, echo and chi join relative ones (`"users"`)
+        // to their group, or to `/`.
+        let absolute = path.starts_with('/');
+        if !absolute && (framework == "net/http" || path.contains(char::is_whitespace)) {
             return;
         }
         let full = join_path(&prefix, &path);
-        if full.is_empty() {
-            return;
-        }
+        let full = if full.starts_with('/') {
+            full
+        } else {
+            format!("/{full}")
+        };
         for method in methods {
             self.out.rows.api_endpoints.push(Endpoint {
                 line: line(node),
@@ -674,12 +676,16 @@ impl Go<'_, '_> {
 
     /// gorilla/mux: the methods of `r.HandleFunc(...).Methods("GET", "POST")`.
     fn gorilla_methods(&self, call: Node<'_>) -> Option<Vec<String>> {
-        let selector = call.parent().filter(|p| p.kind() == "selector_expression")?;
+        let selector = call
+            .parent()
+            .filter(|p| p.kind() == "selector_expression")?;
         let field = selector.child_by_field_name("field")?;
         if self.out.text(field) != "Methods" {
             return None;
         }
-        let outer = selector.parent().filter(|p| p.kind() == "call_expression")?;
+        let outer = selector
+            .parent()
+            .filter(|p| p.kind() == "call_expression")?;
         let listed: Vec<String> = named_children(outer.child_by_field_name("arguments")?)
             .into_iter()
             .filter_map(|a| literal(self.out, a))

@@ -320,7 +320,9 @@ impl Rs<'_, '_> {
         }
         match node.kind() {
             "type_identifier" | "primitive_type" => Some(self.out.text(node).to_owned()),
-            "scoped_type_identifier" => self.base_type(node.child_by_field_name("name")?, depth + 1),
+            "scoped_type_identifier" => {
+                self.base_type(node.child_by_field_name("name")?, depth + 1)
+            }
             "generic_type" | "reference_type" | "pointer_type" => {
                 self.base_type(node.child_by_field_name("type")?, depth + 1)
             }
@@ -390,7 +392,12 @@ impl Rs<'_, '_> {
                 };
                 let path = joined(&self.out.expr(path));
                 let alias_name = self.out.text(alias).to_owned();
-                self.import(statement, alias, &path, Some(alias_name).filter(|a| a != "_"));
+                self.import(
+                    statement,
+                    alias,
+                    &path,
+                    Some(alias_name).filter(|a| a != "_"),
+                );
             }
             "scoped_use_list" => {
                 let inner = match node.child_by_field_name("path") {
@@ -537,9 +544,16 @@ impl Rs<'_, '_> {
                         }
                     }
                 }
-                "tuple_pattern" | "slice_pattern" | "or_pattern" | "ref_pattern"
-                | "mut_pattern" | "reference_pattern" | "captured_pattern" | "match_pattern"
-                | "parenthesized_pattern" | "box_pattern" => {
+                "tuple_pattern"
+                | "slice_pattern"
+                | "or_pattern"
+                | "ref_pattern"
+                | "mut_pattern"
+                | "reference_pattern"
+                | "captured_pattern"
+                | "match_pattern"
+                | "parenthesized_pattern"
+                | "box_pattern" => {
                     let condition = node.child_by_field_name("condition");
                     for child in named_children(node) {
                         if Some(child) != condition {
@@ -619,7 +633,12 @@ impl Rs<'_, '_> {
             .map(named_children)
             .unwrap_or_default()
             .into_iter()
-            .filter(|a| !matches!(a.kind(), "attribute_item" | "line_comment" | "block_comment"))
+            .filter(|a| {
+                !matches!(
+                    a.kind(),
+                    "attribute_item" | "line_comment" | "block_comment"
+                )
+            })
             .collect();
         let callee = self.out.callee_text(func, MEMBER, &chain, 0);
         self.out.call(node, callee, &args);
@@ -908,7 +927,10 @@ impl Rs<'_, '_> {
             return None;
         }
         let method = self.out.text(func.child_by_field_name("field")?).to_owned();
-        Some((method, named_children(call.child_by_field_name("arguments")?)))
+        Some((
+            method,
+            named_children(call.child_by_field_name("arguments")?),
+        ))
     }
 
     /// Where the router built by the chain through `call` sits: the prefixes of the routers it
@@ -928,7 +950,9 @@ impl Rs<'_, '_> {
             {
                 current = outer;
             }
-            let Some(parent) = current.parent() else { break };
+            let Some(parent) = current.parent() else {
+                break;
+            };
             // An argument of `.nest("/p", here)`, `.service(here)`: nested inline.
             if parent.kind() == "arguments"
                 && let Some(outer) = parent.parent()

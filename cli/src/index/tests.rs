@@ -224,7 +224,9 @@ fn fastapi_prefix_is_joined() {
 
 #[test]
 fn go_selector_chains_calls_and_assignments() {
-    let rows = go("package p\nfunc (s *Server) h(w W, r *R) {\n\tid := r.URL.Query().Get(\"id\")\n\ta, err := db.Exec(`DELETE FROM sessions WHERE id = $1`, id)\n\ts.count += 1\n}\n");
+    let rows = go(
+        "package p\nfunc (s *Server) h(w W, r *R) {\n\tid := r.URL.Query().Get(\"id\")\n\ta, err := db.Exec(`DELETE FROM sessions WHERE id = $1`, id)\n\ts.count += 1\n}\n",
+    );
     assert_eq!(
         usages(&rows),
         [
@@ -238,20 +240,38 @@ fn go_selector_chains_calls_and_assignments() {
             ("s.count", "write"),
         ]
     );
-    assert_eq!(callees(&rows), ["r.URL.Query", "r.URL.Query().Get", "db.Exec"]);
+    assert_eq!(
+        callees(&rows),
+        ["r.URL.Query", "r.URL.Query().Get", "db.Exec"]
+    );
     let assigned: Vec<_> = rows
         .assignments
         .iter()
-        .map(|a| (a.target_var.as_str(), a.source_expr.as_str(), a.in_function.as_str()))
+        .map(|a| {
+            (
+                a.target_var.as_str(),
+                a.source_expr.as_str(),
+                a.in_function.as_str(),
+            )
+        })
         .collect();
-    assert_eq!(assigned[1], ("a", "db.Exec(`DELETE FROM sessions WHERE id = $1`, id)", "Server.h"));
+    assert_eq!(
+        assigned[1],
+        (
+            "a",
+            "db.Exec(`DELETE FROM sessions WHERE id = $1`, id)",
+            "Server.h"
+        )
+    );
     assert_eq!(rows.sql_queries[0].tables, ["sessions"]);
     assert_eq!(rows.symbols[0].parent.as_deref(), Some("Server"));
 }
 
 #[test]
 fn go_routes_join_group_prefixes() {
-    let rows = go("package p\nimport \"github.com/gin-gonic/gin\"\nfunc r(r *gin.Engine) {\n\tv1 := r.Group(\"/v1\")\n\tadmin := v1.Group(\"admin\")\n\tadmin.GET(\"/users/:id\", h.Get)\n\thttp.HandleFunc(\"DELETE /x/{id}\", del)\n\tcache.Get(\"/not-a-route\", 1)\n}\n");
+    let rows = go(
+        "package p\nimport \"github.com/gin-gonic/gin\"\nfunc r(r *gin.Engine) {\n\tv1 := r.Group(\"/v1\")\n\tadmin := v1.Group(\"admin\")\n\tadmin.GET(\"/users/:id\", h.Get)\n\thttp.HandleFunc(\"DELETE /x/{id}\", del)\n\tcache.Get(\"/not-a-route\", 1)\n}\n",
+    );
     assert_eq!(
         routes(&rows),
         [
@@ -263,7 +283,9 @@ fn go_routes_join_group_prefixes() {
 
 #[test]
 fn rust_paths_fields_and_macros() {
-    let rows = rs("impl Repo {\n    fn get(&self) {\n        let key = std::env::var(\"KEY\").unwrap();\n        let n = self.conn.execute(r#\"UPDATE users SET a = 1\"#, []);\n        println!(\"{}\", self.name.len());\n        legacy_total(n);\n    }\n}\n");
+    let rows = rs(
+        "impl Repo {\n    fn get(&self) {\n        let key = std::env::var(\"KEY\").unwrap();\n        let n = self.conn.execute(r#\"UPDATE users SET a = 1\"#, []);\n        println!(\"{}\", self.name.len());\n        legacy_total(n);\n    }\n}\n",
+    );
     let used = usages(&rows);
     for expected in [
         ("std::env::var", "read"),
@@ -292,7 +314,9 @@ fn rust_paths_fields_and_macros() {
 
 #[test]
 fn rust_routes_resolve_nesting_within_a_file() {
-    let rows = rs("fn app() -> Router {\n    let users = Router::new().route(\"/:id\", get(show).delete(remove));\n    Router::new()\n        .nest(\"/users\", users)\n        .nest(\"/api\", api())\n}\nfn api() -> Router { Router::new().route(\"/ping\", any(ping)) }\n");
+    let rows = rs(
+        "fn app() -> Router {\n    let users = Router::new().route(\"/:id\", get(show).delete(remove));\n    Router::new()\n        .nest(\"/users\", users)\n        .nest(\"/api\", api())\n}\nfn api() -> Router { Router::new().route(\"/ping\", any(ping)) }\n",
+    );
     assert_eq!(
         routes(&rows),
         [
@@ -301,7 +325,9 @@ fn rust_routes_resolve_nesting_within_a_file() {
             ("ALL", "/api/ping", Some("ping"), "axum"),
         ]
     );
-    let rows = rs("#[get(\"/{id}\")]\nasync fn one() {}\nfn cfg() { App::new().service(web::scope(\"/v2\").service(one).service(web::resource(\"/all\").route(web::post().to(add)))); }\n");
+    let rows = rs(
+        "#[get(\"/{id}\")]\nasync fn one() {}\nfn cfg() { App::new().service(web::scope(\"/v2\").service(one).service(web::resource(\"/all\").route(web::post().to(add)))); }\n",
+    );
     assert_eq!(
         routes(&rows),
         [
