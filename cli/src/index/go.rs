@@ -166,7 +166,7 @@ impl Go<'_, '_> {
             "keyed_element" => {
                 // `User{Name: x}`: a field name is not a read; a map key expression is.
                 if let Some(key) = node.child_by_field_name("key")
-                    && !key.named_child(0).is_some_and(|k| k.kind() == "identifier")
+                    && key.named_child(0).is_none_or(|k| k.kind() != "identifier")
                 {
                     self.visit(key, depth);
                 }
@@ -458,12 +458,11 @@ impl Go<'_, '_> {
                 }
             }
         }
-        if let Some(group) = self.group_prefix(&values) {
-            if let [target] = targets.as_slice()
-                && let Some(name) = self.chain(*target)
-            {
-                self.prefixes.insert(name, group);
-            }
+        if let Some(group) = self.group_prefix(&values)
+            && let [target] = targets.as_slice()
+            && let Some(name) = self.chain(*target)
+        {
+            self.prefixes.insert(name, group);
         }
         self.values(&targets, &values, depth);
     }

@@ -1033,7 +1033,7 @@ impl Rs<'_, '_> {
         match (self.out.text(field), args) {
             // axum `Router::route("/x", get(h))`, actix-web `App::route("/x", web::get().to(h))`.
             ("route", [path, methods]) => {
-                let Some(path) = literal(self.out, *path) else {
+                let Some(path) = literal(self.out, *path).filter(|p| p.starts_with('/')) else {
                     return;
                 };
                 let place = self.climb(call);
@@ -1204,7 +1204,11 @@ impl Rs<'_, '_> {
                 continue;
             };
             let tokens = inner_tokens(args);
-            let Some(path) = tokens.first().and_then(|t| literal(self.out, *t)) else {
+            let Some(path) = tokens
+                .first()
+                .and_then(|t| literal(self.out, *t))
+                .filter(|p| p.starts_with('/'))
+            else {
                 continue;
             };
             let methods: Vec<String> = if macro_name == "route" {
