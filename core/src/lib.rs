@@ -6,6 +6,7 @@
 //! reports ([`report`]). It performs no IO and links no C code, so the same logic runs in the
 //! native CLI, in the WASI runner and in the browser (it builds for `wasm32-unknown-unknown`).
 
+pub mod api;
 pub mod engine;
 pub mod index;
 pub mod matcher;
