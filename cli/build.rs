@@ -26,7 +26,9 @@ const WEB_INPUTS: &[&str] = &[
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=AUD_SKIP_WEB");
-    if std::env::var_os("CARGO_FEATURE_SERVE").is_none() {
+    // `aud serve` exists in native builds only (see Cargo.toml).
+    let wasi = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "wasi");
+    if std::env::var_os("CARGO_FEATURE_SERVE").is_none() || wasi {
         return;
     }
     if let Err(message) = run() {

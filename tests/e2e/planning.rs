@@ -695,3 +695,44 @@ fn commands_find_the_plan_from_a_subdirectory_or_with_root() {
     assert_eq!(run.json()["id"], 2);
     assert!(!elsewhere.path().join(".pf").exists());
 }
+
+#[test]
+fn a_task_spanning_five_languages_is_verified_done_by_the_code() {
+    let repo = Repo::fixture("polyglot");
+    repo.aud(&["planning", "init", "--name", "Retire legacy billing"])
+        .ok();
+    repo.aud(&[
+        "planning",
+        "add-task",
+        "1",
+        "--title",
+        "Rename legacy billing everywhere",
+        "--spec",
+        "specs/legacy-billing.yaml",
+    ])
+    .ok();
+    let first = verify(&repo, &[], 1);
+    assert_eq!(first["audit_status"], "fail");
+    let files: std::collections::BTreeSet<&str> = first["rules"][0]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files.into_iter().collect::<Vec<_>>(),
+        [
+            "go/main.go",
+            "rust/src/lib.rs",
+            "svc/billing.py",
+            "web/app.js",
+            "web/billing.ts"
+        ]
+    );
+
+    crate::refactor::migrate_polyglot(&repo);
+    let done = verify(&repo, &[], 0);
+    assert_eq!(done["audit_status"], "pass", "{done:#}");
+    assert!(done["new"].as_array().unwrap().is_empty());
+    assert!(!done["fixed"].as_array().unwrap().is_empty());
+}

@@ -5,5 +5,5 @@ pub mod planning;
 pub mod query;
 pub mod refactor;
 pub mod schema;
-#[cfg(feature = "serve")]
+#[cfg(all(feature = "serve", not(target_os = "wasi")))]
 pub mod serve;
