@@ -159,6 +159,11 @@ fn build_ui(trunk: &Path, workspace: &Path, web: &Path, dist: &Path) -> Result<(
         }
     }
     command.env("CARGO_TARGET_DIR", &target_dir);
+    // The browser gets no use of debug info: without it the wasm is a third of the size.
+    // (wasm-opt is off in web/index.html: Debian's binaryen 108 corrupts the reference-types
+    // tables rustc 1.95 emits.)
+    command.env("CARGO_PROFILE_RELEASE_DEBUG", "false");
+    command.env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo");
     let output = command
         .output()
         .map_err(|e| format!("cannot run {}: {e}", trunk.display()))?;

@@ -148,8 +148,16 @@ fn scenario() -> Repo {
     repo.aud(&["index"]).ok();
     repo.aud(&["planning", "init", "--name", "Auth0 to Cognito"])
         .ok();
-    repo.aud(&["planning", "add-phase", "1", "--phase-number", "1", "--title", "Backend"])
-        .ok();
+    repo.aud(&[
+        "planning",
+        "add-phase",
+        "1",
+        "--phase-number",
+        "1",
+        "--title",
+        "Backend",
+    ])
+    .ok();
     repo.aud(&[
         "planning",
         "add-task",
@@ -170,12 +178,20 @@ fn scenario() -> Repo {
         "src/session.js",
         "import { CognitoClient } from \"cognito\";\n\nexport function refresh(token) {\n  return new CognitoClient().refresh(token);\n}\n",
     );
-    repo.aud(&["planning", "checkpoint", "1", "1", "--name", "session-migrated"])
-        .ok();
+    repo.aud(&[
+        "planning",
+        "checkpoint",
+        "1",
+        "1",
+        "--name",
+        "session-migrated",
+    ])
+    .ok();
     repo.aud(&["planning", "verify-task", "1", "1", "--auto-update"])
         .code(1);
 
-    repo.aud(&["planning", "init", "--name", "Done already"]).ok();
+    repo.aud(&["planning", "init", "--name", "Done already"])
+        .ok();
     repo.write(
         "specs/gone.yaml",
         "refactor_name: Gone\nrules:\n  - id: no-md5\n    description: no md5\n    match:\n      identifiers: [md5]\n",
@@ -248,7 +264,10 @@ fn the_plan_list_links_to_a_plan_with_its_burndown_chart() {
             assert_eq!(count(client, "svg#burndown circle.point").await, 2);
             count(client, "svg#burndown polyline.plan-line").await;
             let badge = text_of(client, "[data-task=\"1\"] .badge").await;
-            assert!(badge.contains("in_progress") || badge.contains("in progress"), "{badge}");
+            assert!(
+                badge.contains("in_progress") || badge.contains("in progress"),
+                "{badge}"
+            );
             let verdict = text_of(client, "#chain-verdict").await;
             assert!(verdict.contains("intact"), "{verdict}");
             screenshot(client, "plan").await;
@@ -303,10 +322,23 @@ fn a_task_shows_violations_with_code_and_a_checkpoint_diff() {
             assert!(history.contains('9') && history.contains('5'), "{history}");
             screenshot(client, "task").await;
 
-            client
-                .find(Locator::Css(".checkpoint button.show-diff"))
+            // The failed first verification took an automatic checkpoint (no change yet); the
+            // named one holds the edit of src/session.js.
+            let mut named = None;
+            for cp in client
+                .find_all(Locator::Css(".checkpoint"))
                 .await
-                .expect("a checkpoint")
+                .expect("checkpoints")
+            {
+                if cp.text().await.expect("text").contains("session-migrated") {
+                    named = Some(cp);
+                }
+            }
+            named
+                .expect("the session-migrated checkpoint is listed")
+                .find(Locator::Css("button.show-diff"))
+                .await
+                .expect("its show-diff button")
                 .click()
                 .await
                 .expect("click show diff");
@@ -316,6 +348,13 @@ fn a_task_shows_violations_with_code_and_a_checkpoint_diff() {
             assert!(diff.contains("src/session.js"), "{diff}");
             assert!(diff.contains("CognitoClient"), "{diff}");
             count(client, "#diff .diff-del").await;
+            client
+                .execute(
+                    "document.querySelector('#diff').scrollIntoView()",
+                    Vec::new(),
+                )
+                .await
+                .expect("scroll to the diff");
             screenshot(client, "task-diff").await;
         })
     });
