@@ -7,7 +7,7 @@ use anyhow::{Context as _, bail};
 use crate::exit::Outcome;
 use crate::output::print_text;
 use crate::root::Context;
-use crate::serve::{AppState, HostGuard, assets};
+use crate::serve::{AppState, HostGuard, Prepared, assets};
 
 /// The port `aud serve` listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 8717;
@@ -50,6 +50,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         .root
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", ctx.root.display()))?;
+    // Signals are handled from here on: a SIGTERM right after the address line stops cleanly.
+    let server = Prepared::new(listener)?;
     let url = format!("http://{address}/");
     // Exactly one line on stdout: scripts and tests read the address from it.
     print_text(&format!("aud serve: {url}\n"))?;
@@ -62,7 +64,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         ctx: Context { root },
         assets,
     };
-    crate::serve::serve(listener, state, HostGuard::for_address(ip))?;
+    server.run(state, HostGuard::for_address(ip))?;
     eprintln!("aud serve: stopped");
     Ok(Outcome::Success)
 }

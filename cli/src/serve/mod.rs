@@ -286,51 +286,93 @@ async fn no_sniff(request: Request, next: Next) -> Response {
     response
 }
 
-/// Serves `state` on `listener` until Ctrl-C or SIGTERM, then finishes the requests in flight.
-pub fn serve(
-    listener: std::net::TcpListener,
-    state: AppState,
-    guard: HostGuard,
-) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the server's runtime")?;
-    runtime.block_on(async move {
+/// A server ready to run: its runtime, its socket and its signal handlers, all set up before the
+/// address is printed, so that a SIGTERM sent as soon as the address is read stops it cleanly.
+pub struct Prepared {
+    runtime: tokio::runtime::Runtime,
+    listener: tokio::net::TcpListener,
+    stop: Stop,
+}
+
+impl Prepared {
+    /// Sets up the runtime, the socket and the handlers of Ctrl-C and SIGTERM.
+    pub fn new(listener: std::net::TcpListener) -> anyhow::Result<Prepared> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the server's runtime")?;
+        let _inside = runtime.enter();
         listener
             .set_nonblocking(true)
             .context("cannot set up the listening socket")?;
         let listener = tokio::net::TcpListener::from_std(listener)
             .context("cannot set up the listening socket")?;
+        let stop = Stop::install().context("cannot handle Ctrl-C and SIGTERM")?;
+        Ok(Prepared {
+            runtime,
+            listener,
+            stop,
+        })
+    }
+
+    /// Serves `state` until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    pub fn run(self, state: AppState, guard: HostGuard) -> anyhow::Result<()> {
+        let Prepared {
+            runtime,
+            listener,
+            stop,
+        } = self;
         let app = router(Arc::new(state), guard);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("the server stopped")
-    })
+        runtime.block_on(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop.wait())
+                .await
+                .context("the server stopped")
+        })
+    }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
+/// The signals that stop the server, registered when installed.
+#[cfg(unix)]
+struct Stop {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Stop {
+    /// Registers the handlers (inside the runtime).
+    fn install() -> std::io::Result<Stop> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Stop {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Resolves on Ctrl-C or SIGTERM.
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
+}
+
+/// The signals that stop the server: Ctrl-C.
+#[cfg(not(unix))]
+struct Stop;
+
+#[cfg(not(unix))]
+impl Stop {
+    fn install() -> std::io::Result<Stop> {
+        Ok(Stop)
+    }
+
+    async fn wait(self) {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
     }
 }
 
