@@ -52,8 +52,11 @@ static SHAPE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    // `%(name)s`, `%s`, `%d`, `:name` (not `::cast`), `@name`, `$1`, `${...}`.
-    Regex::new(r"%\(\w+\)[sdf]|%[sdf]|(^|[^:\w]):[A-Za-z_]\w*|@[A-Za-z_]\w*|\$\d+|\$\{[^}]*\}")
+    // `%(name)s`, `%s`, `%d`, `:name` (not `::cast`), `@name`, `$1`, `${...}`, and the
+    // `{}`, `{name}`, `{0:>8}` of Rust's `format!` and Python's `str.format`.
+    Regex::new(
+        r"%\(\w+\)[sdf]|%[sdf]|(^|[^:\w]):[A-Za-z_]\w*|@[A-Za-z_]\w*|\$\d+|\$\{[^}]*\}|\{\w*(?::[^{}]*)?\}",
+    )
         .unwrap_or_else(|e| unreachable!("static regex: {e}"))
 });
 
@@ -255,6 +258,18 @@ mod tests {
             Some(("DROP", true, &["legacy_users"])),
         );
         check("SELECT 1", Some(("SELECT", true, &[])));
+    }
+
+    #[test]
+    fn format_placeholders_parse() {
+        check(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = {}",
+            Some(("SELECT", true, &["accounts"])),
+        );
+        check(
+            "UPDATE users SET name = {name:?} WHERE id = {0}",
+            Some(("UPDATE", true, &["users"])),
+        );
     }
 
     #[test]
