@@ -44,7 +44,7 @@ static SHAPE: LazyLock<Regex> = LazyLock::new(|| {
           | create\s+(?:or\s+replace\s+)?(?:unique\s+|temp\s+|temporary\s+|virtual\s+)*(?:table|index|view|trigger|schema|database|sequence|type|function|extension)\s
           | alter\s+(?:table|index|view|sequence|type|database|schema)\s
           | drop\s+(?:table|index|view|trigger|schema|database|sequence|type|function|extension)\s
-          | truncate\s+(?:table\s+)?[\w`\x22\[]
+          | truncate\s+(?:table\s+)?[\w`\x22\[][\w.`\x22\]]*\s*(?:$|[;,)]|(?:cascade|restart|continue|only)\b)
           | with\s+(?:recursive\s+)?\w+\s*(?:\([^)]*\)\s*)?as\s*(?:not\s+)?(?:materialized\s+)?\(
         )",
     )
@@ -304,5 +304,11 @@ mod tests {
         check("Create an account", None);
         check("Selection", None);
         check("Drop files here", None);
+        // Go error messages start in lower case.
+        check("truncate ooo wbl: %w", None);
+        check(
+            "TRUNCATE TABLE events, logs CASCADE",
+            Some(("TRUNCATE", true, &["events", "logs"])),
+        );
     }
 }
