@@ -405,6 +405,10 @@ fn hostile_input_never_panics() {
     let _ = rs(&"m!(".repeat(50_000));
     let _ = rs(&"a::".repeat(50_000));
     let _ = rs("fn f( { let = ; impl for {} #[get(]\n r#\"");
+    // Routers nesting each other in a cycle, many times over.
+    let cycle = "fn a() -> Router { Router::new().route(\"/x\", get(h)).merge(b()).merge(a()) }\nfn b() -> Router { Router::new().nest(\"/b\", a()).merge(b()) }\n";
+    let rows = rs(&cycle.repeat(50));
+    assert!(!rows.api_endpoints.is_empty());
 }
 
 #[test]
