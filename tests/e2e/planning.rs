@@ -11,7 +11,7 @@ fn planned() -> Repo {
 }
 
 /// Creates plan 1 and task 1 (the auth spec) in `repo`.
-fn plan(repo: Repo) -> Repo {
+pub(crate) fn plan(repo: Repo) -> Repo {
     let run = repo.aud(&["planning", "init", "--name", "Auth0 to Cognito"]);
     run.ok();
     assert_eq!(run.stdout.trim(), "1");
