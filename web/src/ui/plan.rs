@@ -400,7 +400,7 @@ fn task_row(item: TaskItem, plan_id: i64) -> impl IntoView {
                 Some(a) => view! { <span class=format!("audit audit-{a}")>{a}</span> }.into_any(),
                 None => view! { <span class="muted">"—"</span> }.into_any(),
             }}</td>
-            <td class="num violations" class:zero={item.violations == Some(0)}>
+            <td class="num violations" class:zero={item.violations == Some(0)} class:none={item.violations.is_none()}>
                 {item.violations.map_or_else(|| "—".to_owned(), |v| v.to_string())}
             </td>
             <td class="num">{item.runs}</td>
