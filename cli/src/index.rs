@@ -7,9 +7,11 @@
 //! run is one SQLite transaction, so an interrupted run leaves the previous index whole.
 
 mod extract;
+mod go;
 mod js;
 mod python;
 mod rows;
+mod rust;
 mod sql;
 mod store;
 #[cfg(test)]

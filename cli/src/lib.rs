@@ -10,6 +10,8 @@ pub mod index;
 pub mod output;
 pub mod planning;
 pub mod root;
+#[cfg(all(feature = "serve", not(target_os = "wasi")))]
+pub mod serve;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -46,6 +48,12 @@ pub enum Command {
     Planning(cmd::planning::Command),
     /// Print the JSON Schema of the spec format.
     Schema(cmd::schema::Args),
+    /// Serve the web UI and a read-only JSON API of the plans and the index on localhost.
+    #[cfg(all(feature = "serve", not(target_os = "wasi")))]
+    #[command(
+        after_help = "The server only reads: plans, runs and checkpoints come from .pf/planning.db as the CLI writes them.\n\nExamples:\n  aud serve\n  aud serve --open\n  aud serve --port 0            # any free port; the address is printed\n  aud serve --host 0.0.0.0      # every interface (a warning says what that exposes)"
+    )]
+    Serve(cmd::serve::Args),
 }
 
 /// Parses `args` and runs the command, returning the process exit code.
@@ -78,5 +86,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<exit::Outcome> {
         Command::Query(args) => cmd::query::run(&ctx, args),
         Command::Planning(command) => cmd::planning::run(&ctx, command),
         Command::Schema(args) => cmd::schema::run(args),
+        #[cfg(all(feature = "serve", not(target_os = "wasi")))]
+        Command::Serve(args) => cmd::serve::run(&ctx, args),
     }
 }

@@ -208,3 +208,54 @@ fn query_follows_imports_both_ways() {
         .collect();
     assert_eq!(files, ["src/routes.js"]);
 }
+
+#[test]
+fn indexes_go_and_rust_with_routes_queries_and_callers() {
+    let repo = Repo::fixture("index/go");
+    let report = index_json(&repo, &[]);
+    assert_eq!(report["files_indexed"], 6, "{report:#}");
+    assert_eq!(report["parse_errors"][0], "broken.go");
+    assert_eq!(rows(&report, "api_endpoints"), 13);
+    let api = query_json(&repo, &["--api", "/api/v1/admin/*"]);
+    let routes: Vec<&str> = api["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        routes,
+        ["/api/v1/admin/orders/:id", "/api/v1/admin/orders/:id"]
+    );
+    let callers = query_json(&repo, &["--callers", "legacy_total"]);
+    let mut from: Vec<&str> = callers["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["detail"].as_str().unwrap())
+        .collect();
+    from.sort_unstable();
+    assert_eq!(from, ["from handlers.createUser", "from stillIndexed"]);
+
+    let repo = Repo::fixture("index/rust");
+    let report = index_json(&repo, &[]);
+    assert_eq!(report["files_indexed"], 6, "{report:#}");
+    assert_eq!(report["parse_errors"][0], "src/broken.rs");
+    let symbols = query_json(&repo, &["--symbol", "Ledger*"]);
+    assert!(
+        symbols["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["file"] == "src/db/mod.rs"),
+        "{symbols:#}"
+    );
+    let text = repo.aud(&["query", "--api", "/legacy/*"]);
+    text.ok();
+    assert!(
+        text.stdout
+            .contains("src/db/legacy.rs:6  GET  /legacy/export/{year}"),
+        "{}",
+        text.stdout
+    );
+}

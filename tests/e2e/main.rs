@@ -5,4 +5,5 @@ mod cli;
 mod index;
 mod planning;
 mod refactor;
+mod serve;
 mod wasi;

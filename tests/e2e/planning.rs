@@ -11,7 +11,7 @@ fn planned() -> Repo {
 }
 
 /// Creates plan 1 and task 1 (the auth spec) in `repo`.
-fn plan(repo: Repo) -> Repo {
+pub(crate) fn plan(repo: Repo) -> Repo {
     let run = repo.aud(&["planning", "init", "--name", "Auth0 to Cognito"]);
     run.ok();
     assert_eq!(run.stdout.trim(), "1");
@@ -694,4 +694,45 @@ fn commands_find_the_plan_from_a_subdirectory_or_with_root() {
     run.ok();
     assert_eq!(run.json()["id"], 2);
     assert!(!elsewhere.path().join(".pf").exists());
+}
+
+#[test]
+fn a_task_spanning_five_languages_is_verified_done_by_the_code() {
+    let repo = Repo::fixture("polyglot");
+    repo.aud(&["planning", "init", "--name", "Retire legacy billing"])
+        .ok();
+    repo.aud(&[
+        "planning",
+        "add-task",
+        "1",
+        "--title",
+        "Rename legacy billing everywhere",
+        "--spec",
+        "specs/legacy-billing.yaml",
+    ])
+    .ok();
+    let first = verify(&repo, &[], 1);
+    assert_eq!(first["audit_status"], "fail");
+    let files: std::collections::BTreeSet<&str> = first["rules"][0]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files.into_iter().collect::<Vec<_>>(),
+        [
+            "go/main.go",
+            "rust/src/lib.rs",
+            "svc/billing.py",
+            "web/app.js",
+            "web/billing.ts"
+        ]
+    );
+
+    crate::refactor::migrate_polyglot(&repo);
+    let done = verify(&repo, &[], 0);
+    assert_eq!(done["audit_status"], "pass", "{done:#}");
+    assert!(done["new"].as_array().unwrap().is_empty());
+    assert!(!done["fixed"].as_array().unwrap().is_empty());
 }

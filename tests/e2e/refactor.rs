@@ -195,3 +195,62 @@ fn the_originals_published_specs_validate() {
         assert!(run.json()["summary"]["total_rules"].as_u64().unwrap() > 0);
     }
 }
+
+#[test]
+fn one_spec_spans_javascript_typescript_python_go_and_rust() {
+    let repo = Repo::fixture("polyglot");
+    let spec = "specs/legacy-billing.yaml";
+    let run = repo.aud(&["refactor", "--file", spec, "--format", "json"]);
+    run.code(1);
+    let json = run.json();
+    assert_eq!(json["index"]["files_indexed"], 5, "{json:#}");
+    let rule = &json["rules"][0];
+    let mut sites: Vec<(String, String)> = rule["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["file"].as_str().unwrap().to_owned(),
+                v["source"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    sites.sort();
+    sites.dedup();
+    for (file, source) in [
+        ("web/app.js", "api_endpoints"),
+        ("web/app.js", "function_call_args"),
+        ("web/billing.ts", "symbols"),
+        ("svc/billing.py", "sql_query_tables"),
+        ("go/main.go", "api_endpoints"),
+        ("go/main.go", "function_call_args"),
+        ("rust/src/lib.rs", "sql_query_tables"),
+    ] {
+        assert!(
+            sites.contains(&(file.to_owned(), source.to_owned())),
+            "{file} {source} not in {sites:?}"
+        );
+    }
+    assert_eq!(rule["missing_expectations"][0], "billing_total");
+
+    // The migration lands in every language; no `aud index` in between.
+    migrate_polyglot(&repo);
+    let run = repo.aud(&["refactor", "--file", spec, "--format", "json"]);
+    run.ok();
+    assert_eq!(run.json()["rules"][0]["status"], "clean");
+}
+
+/// Renames legacy billing to billing in every file of the polyglot fixture.
+pub fn migrate_polyglot(repo: &Repo) {
+    for file in [
+        "web/app.js",
+        "web/billing.ts",
+        "svc/billing.py",
+        "go/main.go",
+        "rust/src/lib.rs",
+    ] {
+        let migrated = repo.read(file).replace("legacy", "billing");
+        repo.write(file, &migrated);
+    }
+}

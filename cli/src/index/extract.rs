@@ -5,13 +5,14 @@
 //! the WASI sandbox alike. tree-sitter recovers from syntax errors; the extractors then walk
 //! whatever tree it built, skipping `ERROR` nodes' odd shapes without ever panicking.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use tree_sitter::{Node, Parser, Tree};
 
 use super::rows::{Assignment, CallArg, FileRows, SqlQuery, Symbol, Usage};
-use super::{js, python, sql};
+use super::{go, js, python, rust, sql};
 
 /// The languages the indexer understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -25,6 +26,10 @@ pub enum Language {
     Tsx,
     /// `.py`
     Python,
+    /// `.go`
+    Go,
+    /// `.rs`
+    Rust,
 }
 
 impl Language {
@@ -35,6 +40,8 @@ impl Language {
             "ts" | "mts" | "cts" => Some(Language::TypeScript),
             "tsx" => Some(Language::Tsx),
             "py" => Some(Language::Python),
+            "go" => Some(Language::Go),
+            "rs" => Some(Language::Rust),
             _ => None,
         }
     }
@@ -46,6 +53,8 @@ impl Language {
             Language::TypeScript => "typescript",
             Language::Tsx => "tsx",
             Language::Python => "python",
+            Language::Go => "go",
+            Language::Rust => "rust",
         }
     }
 
@@ -55,6 +64,8 @@ impl Language {
             Language::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
             Language::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
             Language::Python => tree_sitter_python::LANGUAGE.into(),
+            Language::Go => tree_sitter_go::LANGUAGE.into(),
+            Language::Rust => tree_sitter_rust::LANGUAGE.into(),
         }
     }
 }
@@ -83,6 +94,8 @@ pub fn extract(path: &str, language: Language, text: &str) -> Extraction {
     match language {
         Language::Python => python::extract(&mut out, root, path),
         Language::JavaScript | Language::TypeScript | Language::Tsx => js::extract(&mut out, root),
+        Language::Go => go::extract(&mut out, root),
+        Language::Rust => rust::extract(&mut out, root),
     }
     let mut rows = out.rows;
     rows.sort();
@@ -92,10 +105,30 @@ pub fn extract(path: &str, language: Language, text: &str) -> Extraction {
     }
 }
 
+thread_local! {
+    /// One parser per language and thread, its grammar set once: extraction threads reuse them
+    /// for every file instead of building a parser per file.
+    static PARSERS: RefCell<HashMap<Language, Parser>> = RefCell::new(HashMap::new());
+}
+
 fn parse(language: Language, text: &str) -> Option<Tree> {
-    let mut parser = Parser::new();
-    parser.set_language(&language.grammar()).ok()?;
-    parser.parse(text, None)
+    PARSERS.with(|parsers| {
+        let mut parsers = parsers.borrow_mut();
+        let parser = match parsers.entry(language) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let mut parser = Parser::new();
+                parser.set_language(&language.grammar()).ok()?;
+                entry.insert(parser)
+            }
+        };
+        let tree = parser.parse(text, None);
+        if tree.is_none() {
+            // A parse that gave up leaves state behind; the next file starts clean.
+            parser.reset();
+        }
+        tree
+    })
 }
 
 fn count_errors(root: Node<'_>) -> u32 {
@@ -124,6 +157,9 @@ pub const MAX_DEPTH: usize = 400;
 /// The longest expression text stored, in bytes; longer text is cut at a character boundary and
 /// ends with `…`. Keeps huge inline callbacks from bloating the index.
 const MAX_EXPR_BYTES: usize = 1000;
+
+/// The longest argument list kept in a fluent callee (`a.b(x).c`); longer ones become `(…)`.
+const MAX_CALLEE_ARGS: usize = 60;
 
 /// The extraction state shared by the language walkers.
 pub struct Out<'a> {
@@ -157,7 +193,12 @@ impl<'a> Out<'a> {
 
     /// The node's text with runs of whitespace collapsed, capped in length.
     pub fn expr(&self, node: Node<'_>) -> String {
-        let text = self.text(node);
+        self.expr_of(node.byte_range())
+    }
+
+    /// The text of a byte range, like [`Out::expr`] (a macro argument spanning several tokens).
+    pub fn expr_of(&self, range: std::ops::Range<usize>) -> String {
+        let text = self.src.get(range).unwrap_or("");
         let mut out = String::with_capacity(text.len().min(MAX_EXPR_BYTES + 4));
         let mut space = false;
         for c in text.chars() {
@@ -194,7 +235,7 @@ impl<'a> Out<'a> {
         let parent = self
             .classes
             .last()
-            .filter(|_| matches!(kind, "method" | "property"))
+            .filter(|_| matches!(kind, "method" | "property" | "variant"))
             .or(self.functions.last())
             .cloned();
         self.rows.symbols.push(Symbol {
@@ -248,6 +289,12 @@ impl<'a> Out<'a> {
 
     /// Records a call: one row per argument, or one row with no argument.
     pub fn call(&mut self, node: Node<'_>, callee: String, args: &[Node<'_>]) {
+        let args: Vec<String> = args.iter().map(|arg| self.expr(*arg)).collect();
+        self.call_exprs(node, callee, args);
+    }
+
+    /// Records a call whose arguments are given as text (a macro's tokens, split at commas).
+    pub fn call_exprs(&mut self, node: Node<'_>, callee: String, args: Vec<String>) {
         if callee.is_empty() {
             return;
         }
@@ -264,8 +311,7 @@ impl<'a> Out<'a> {
             });
             return;
         }
-        for (index, arg) in args.iter().enumerate() {
-            let argument_expr = self.expr(*arg);
+        for (index, argument_expr) in args.into_iter().enumerate() {
             self.rows.function_call_args.push(CallArg {
                 line,
                 col,
@@ -292,6 +338,169 @@ impl<'a> Out<'a> {
             });
         }
     }
+}
+
+impl Out<'_> {
+    /// `"SELECT ..." + x + "..."` (a `binary_expression` chain, as JavaScript and Go write it):
+    /// the concatenation as one candidate query, non-literal parts as placeholders. `literal`
+    /// gives the value of a part that is a string literal. Only the outermost `+` of a chain is
+    /// considered; its literals are then not considered again one by one.
+    pub fn concatenation(
+        &mut self,
+        node: Node<'_>,
+        literal: impl Fn(&Out<'_>, Node<'_>) -> Option<String>,
+    ) {
+        if !self.is_plus(node) || node.parent().is_some_and(|p| self.is_plus(p)) {
+            return;
+        }
+        let mut parts = Vec::new();
+        self.flatten_plus(node, &mut parts, 0);
+        let values: Vec<Option<String>> = parts.iter().map(|p| literal(self, *p)).collect();
+        if values.iter().all(Option::is_none) {
+            return;
+        }
+        let mut text = String::new();
+        for value in &values {
+            text.push_str(value.as_deref().unwrap_or("?"));
+        }
+        let sql_found = self.rows.sql_queries.len();
+        self.maybe_sql(node, &text);
+        if self.rows.sql_queries.len() > sql_found {
+            for part in parts {
+                self.strings_done.insert(part.id());
+            }
+        }
+    }
+
+    fn is_plus(&self, node: Node<'_>) -> bool {
+        node.kind() == "binary_expression"
+            && node
+                .child_by_field_name("operator")
+                .is_some_and(|op| self.text(op) == "+")
+    }
+
+    fn flatten_plus<'t>(&self, node: Node<'t>, parts: &mut Vec<Node<'t>>, depth: usize) {
+        if depth < MAX_DEPTH && self.is_plus(node) {
+            for side in ["left", "right"] {
+                if let Some(child) = node.child_by_field_name(side) {
+                    self.flatten_plus(child, parts, depth + 1);
+                }
+            }
+        } else if node.kind() == "parenthesized_expression" && depth < MAX_DEPTH {
+            match node.named_child(0) {
+                Some(inner) if self.is_plus(inner) => self.flatten_plus(inner, parts, depth + 1),
+                _ => parts.push(node),
+            }
+        } else {
+            parts.push(node);
+        }
+    }
+}
+
+/// How a grammar spells a member access (`a.b`): the node kind and its two fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Member {
+    /// `member_expression` (JavaScript), `selector_expression` (Go), `field_expression` (Rust).
+    pub kind: &'static str,
+    /// The field holding the object (`a`).
+    pub object: &'static str,
+    /// The field holding the member's name (`b`).
+    pub property: &'static str,
+}
+
+impl Out<'_> {
+    /// The callee of a call as written, without the line breaks of a fluent chain
+    /// (`router.route('/x').get`, not `router.route('/x')\n  .get`). `chain` names a plain
+    /// identifier or member chain; calls in the chain keep their arguments as written.
+    pub fn callee_text(
+        &self,
+        func: Node<'_>,
+        member: Member,
+        chain: &dyn Fn(&Out<'_>, Node<'_>) -> Option<String>,
+        depth: usize,
+    ) -> String {
+        if let Some(name) = chain(self, func) {
+            return name;
+        }
+        if depth < MAX_DEPTH
+            && func.kind() == member.kind
+            && let (Some(object), Some(property)) = (
+                func.child_by_field_name(member.object),
+                func.child_by_field_name(member.property),
+            )
+        {
+            return format!(
+                "{}.{}",
+                self.callee_text(object, member, chain, depth + 1),
+                self.text(property)
+            );
+        }
+        if depth < MAX_DEPTH
+            && func.kind() == "call_expression"
+            && let (Some(inner), Some(args)) = (
+                func.child_by_field_name("function"),
+                func.child_by_field_name("arguments"),
+            )
+        {
+            // Long arguments (closures, queries) are elided: the callee stays a name to search.
+            let args = self.expr(args);
+            let args = if args.len() > MAX_CALLEE_ARGS {
+                "(…)"
+            } else {
+                args.as_str()
+            };
+            return format!(
+                "{}{}",
+                self.callee_text(inner, member, chain, depth + 1),
+                args
+            );
+        }
+        // Rust: `conn.query(x)?.rows`, `fetch().await.json`, `sqlx::query!(...).execute`.
+        if depth < MAX_DEPTH
+            && let Some(inner) = func.named_child(0)
+        {
+            match func.kind() {
+                "try_expression" => {
+                    return format!("{}?", self.callee_text(inner, member, chain, depth + 1));
+                }
+                "await_expression" => {
+                    return format!(
+                        "{}.await",
+                        self.callee_text(inner, member, chain, depth + 1)
+                    );
+                }
+                "macro_invocation" if self.text(func).len() > MAX_CALLEE_ARGS => {
+                    return format!("{}!(…)", self.expr(inner));
+                }
+                _ => {}
+            }
+        }
+        self.expr(func)
+    }
+}
+
+/// The text inside matching quotes (`"`, `'` or a backtick), else the text itself.
+pub fn strip_quotes(text: &str) -> &str {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next_back()) {
+        (Some(a), Some(b)) if a == b && matches!(a, '"' | '\'' | '`') => chars.as_str(),
+        _ => text,
+    }
+}
+
+/// Joins a router prefix and a route path with exactly one `/` between them.
+pub fn join_path(prefix: &str, path: &str) -> String {
+    if prefix.is_empty() {
+        return path.to_owned();
+    }
+    if path.is_empty() {
+        return prefix.to_owned();
+    }
+    format!(
+        "{}/{}",
+        prefix.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 /// 1-based line of the node's start.

@@ -6,7 +6,7 @@
 
 use tree_sitter::Node;
 
-use super::extract::{MAX_DEPTH, Out, children, named_children};
+use super::extract::{MAX_DEPTH, Member, Out, children, named_children, strip_quotes};
 use super::rows::{Endpoint, Ref};
 
 /// The HTTP methods Express routers expose as functions.
@@ -115,7 +115,11 @@ fn visit(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
             }
         }
         "binary_expression" => {
-            concatenation(out, node);
+            out.concatenation(node, |out, part| match part.kind() {
+                "string" => Some(string_value(out, part)),
+                "template_string" => Some(template_value(out, part)),
+                _ => None,
+            });
             visit_children(out, node, depth);
         }
         "jsx_opening_element" | "jsx_self_closing_element" => jsx(out, node, depth),
@@ -205,14 +209,6 @@ fn template_value(out: &Out<'_>, node: Node<'_>) -> String {
     strip_quotes(out.text(node)).to_owned()
 }
 
-fn strip_quotes(text: &str) -> &str {
-    let mut chars = text.chars();
-    match (chars.next(), chars.next_back()) {
-        (Some(a), Some(b)) if a == b && matches!(a, '"' | '\'' | '`') => chars.as_str(),
-        _ => text,
-    }
-}
-
 /// A string or a template literal without substitutions: its value.
 fn literal(out: &Out<'_>, node: Node<'_>) -> Option<String> {
     match node.kind() {
@@ -225,64 +221,6 @@ fn literal(out: &Out<'_>, node: Node<'_>) -> Option<String> {
             Some(template_value(out, node))
         }
         _ => None,
-    }
-}
-
-/// `"SELECT ..." + x + "..."`: the concatenation as one candidate query, non-literal parts as
-/// placeholders. Only the outermost `+` of a chain is considered.
-fn concatenation(out: &mut Out<'_>, node: Node<'_>) {
-    if !is_plus(out, node) {
-        return;
-    }
-    if node.parent().is_some_and(|p| is_plus(out, p)) {
-        return;
-    }
-    let mut parts = Vec::new();
-    flatten_plus(out, node, &mut parts, 0);
-    if !parts
-        .iter()
-        .any(|p| matches!(p.kind(), "string" | "template_string"))
-    {
-        return;
-    }
-    let mut text = String::new();
-    for part in &parts {
-        match part.kind() {
-            "string" => text.push_str(&string_value(out, *part)),
-            "template_string" => text.push_str(&template_value(out, *part)),
-            _ => text.push('?'),
-        }
-    }
-    let sql_found = out.rows.sql_queries.len();
-    out.maybe_sql(node, &text);
-    if out.rows.sql_queries.len() > sql_found {
-        for part in parts {
-            out.strings_done.insert(part.id());
-        }
-    }
-}
-
-fn is_plus(out: &Out<'_>, node: Node<'_>) -> bool {
-    node.kind() == "binary_expression"
-        && node
-            .child_by_field_name("operator")
-            .is_some_and(|op| out.text(op) == "+")
-}
-
-fn flatten_plus<'t>(out: &Out<'_>, node: Node<'t>, parts: &mut Vec<Node<'t>>, depth: usize) {
-    if depth < MAX_DEPTH && is_plus(out, node) {
-        for side in ["left", "right"] {
-            if let Some(child) = node.child_by_field_name(side) {
-                flatten_plus(out, child, parts, depth + 1);
-            }
-        }
-    } else if node.kind() == "parenthesized_expression" && depth < MAX_DEPTH {
-        match node.named_child(0) {
-            Some(inner) if is_plus(out, inner) => flatten_plus(out, inner, parts, depth + 1),
-            _ => parts.push(node),
-        }
-    } else {
-        parts.push(node);
     }
 }
 
@@ -650,7 +588,7 @@ fn call(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
     };
     let callee = match func.kind() {
         "import" => "import".to_owned(),
-        _ => callee_text(out, func, 0),
+        _ => out.callee_text(func, MEMBER, &chain, 0),
     };
     out.call(node, callee.clone(), &args);
 
@@ -688,36 +626,12 @@ fn call(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
     }
 }
 
-/// The callee as written, without the line breaks of a fluent chain
-/// (`router.route('/x').get`, not `router.route('/x')\n  .get`).
-fn callee_text(out: &Out<'_>, func: Node<'_>, depth: usize) -> String {
-    if let Some(name) = chain(out, func) {
-        return name;
-    }
-    if depth < MAX_DEPTH
-        && func.kind() == "member_expression"
-        && let (Some(object), Some(property)) = (
-            func.child_by_field_name("object"),
-            func.child_by_field_name("property"),
-        )
-    {
-        return format!(
-            "{}.{}",
-            callee_text(out, object, depth + 1),
-            out.text(property)
-        );
-    }
-    if depth < MAX_DEPTH
-        && func.kind() == "call_expression"
-        && let (Some(inner), Some(args)) = (
-            func.child_by_field_name("function"),
-            func.child_by_field_name("arguments"),
-        )
-    {
-        return format!("{}{}", callee_text(out, inner, depth + 1), out.expr(args));
-    }
-    out.expr(func)
-}
+/// How JavaScript spells `a.b`.
+const MEMBER: Member = Member {
+    kind: "member_expression",
+    object: "object",
+    property: "property",
+};
 
 fn routerish(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use super::extract::{MAX_DEPTH, Out, line, named_children};
+use super::extract::{MAX_DEPTH, Out, join_path, line, named_children};
 use super::rows::{Endpoint, Ref};
 
 /// Decorator methods that declare a route, and the HTTP method they imply.
@@ -784,21 +784,6 @@ impl Py<'_, '_> {
             framework: "django",
         });
     }
-}
-
-/// Joins a router prefix and a route path with exactly one `/` between them.
-fn join_path(prefix: &str, path: &str) -> String {
-    if prefix.is_empty() {
-        return path.to_owned();
-    }
-    if path.is_empty() {
-        return prefix.to_owned();
-    }
-    format!(
-        "{}/{}",
-        prefix.trim_end_matches('/'),
-        path.trim_start_matches('/')
-    )
 }
 
 #[cfg(test)]

@@ -51,6 +51,15 @@ impl SqliteIndex {
         &self.conn
     }
 
+    /// Rows per table, as `aud index` reports them (read, never written).
+    pub fn row_counts(&self) -> anyhow::Result<std::collections::BTreeMap<String, u64>> {
+        let read = || -> rusqlite::Result<_> {
+            let tx = self.conn.unchecked_transaction()?;
+            Ok(writer::RowCounts::load(&tx)?.into_map())
+        };
+        read().with_context(|| format!("reading {}", self.path.display()))
+    }
+
     /// How much of the repository the index covers.
     pub fn coverage(&self) -> anyhow::Result<IndexCoverage> {
         let count = |sql: &str| -> anyhow::Result<usize> {

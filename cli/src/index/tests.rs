@@ -95,6 +95,16 @@ fn python_fixture() {
     insta::assert_yaml_snapshot!(snapshot_of("python"));
 }
 
+#[test]
+fn go_fixture() {
+    insta::assert_yaml_snapshot!(snapshot_of("go"));
+}
+
+#[test]
+fn rust_fixture() {
+    insta::assert_yaml_snapshot!(snapshot_of("rust"));
+}
+
 fn rows(language: Language, path: &str, src: &str) -> FileRows {
     extract(path, language, src).rows
 }
@@ -107,10 +117,51 @@ fn py(src: &str) -> FileRows {
     rows(Language::Python, "a.py", src)
 }
 
+fn go(src: &str) -> FileRows {
+    rows(Language::Go, "a.go", src)
+}
+
+fn rs(src: &str) -> FileRows {
+    rows(Language::Rust, "a.rs", src)
+}
+
+fn usages(rows: &FileRows) -> Vec<(&str, &str)> {
+    rows.variable_usage
+        .iter()
+        .map(|u| (u.variable_name.as_str(), u.usage_type))
+        .collect()
+}
+
+fn callees(rows: &FileRows) -> Vec<&str> {
+    let mut names: Vec<&str> = rows
+        .function_call_args
+        .iter()
+        .map(|c| c.callee_function.as_str())
+        .collect();
+    names.dedup();
+    names
+}
+
+fn routes(rows: &FileRows) -> Vec<(&str, &str, Option<&str>, &str)> {
+    rows.api_endpoints
+        .iter()
+        .map(|e| {
+            (
+                e.method.as_str(),
+                e.path.as_str(),
+                e.handler_function.as_deref(),
+                e.framework,
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn comments_produce_no_rows() {
     assert!(js("// const a = require('x'); app.get('/x', h);\n/* SELECT * FROM t */").is_empty());
     assert!(py("# import os\n# cur.execute('SELECT * FROM t')\n").is_empty());
+    assert!(go("// db.Exec(\"DELETE FROM t\")\n/* x := 1 */").is_empty());
+    assert!(rs("// let a = b();\n/* sqlx::query!(\"DELETE FROM t\") */\n/// c()").is_empty());
 }
 
 #[test]
@@ -172,6 +223,121 @@ fn fastapi_prefix_is_joined() {
 }
 
 #[test]
+fn go_selector_chains_calls_and_assignments() {
+    let rows = go(
+        "package p\nfunc (s *Server) h(w W, r *R) {\n\tid := r.URL.Query().Get(\"id\")\n\ta, err := db.Exec(`DELETE FROM sessions WHERE id = $1`, id)\n\ts.count += 1\n}\n",
+    );
+    assert_eq!(
+        usages(&rows),
+        [
+            ("id", "write"),
+            ("r.URL", "read"),
+            ("a", "write"),
+            ("err", "write"),
+            ("db", "read"),
+            ("id", "read"),
+            ("s.count", "read"),
+            ("s.count", "write"),
+        ]
+    );
+    assert_eq!(
+        callees(&rows),
+        ["r.URL.Query", "r.URL.Query().Get", "db.Exec"]
+    );
+    let assigned: Vec<_> = rows
+        .assignments
+        .iter()
+        .map(|a| {
+            (
+                a.target_var.as_str(),
+                a.source_expr.as_str(),
+                a.in_function.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        assigned[1],
+        (
+            "a",
+            "db.Exec(`DELETE FROM sessions WHERE id = $1`, id)",
+            "Server.h"
+        )
+    );
+    assert_eq!(rows.sql_queries[0].tables, ["sessions"]);
+    assert_eq!(rows.symbols[0].parent.as_deref(), Some("Server"));
+}
+
+#[test]
+fn go_routes_join_group_prefixes() {
+    let rows = go(
+        "package p\nimport \"github.com/gin-gonic/gin\"\nfunc r(r *gin.Engine) {\n\tv1 := r.Group(\"/v1\")\n\tadmin := v1.Group(\"admin\")\n\tadmin.GET(\"/users/:id\", h.Get)\n\thttp.HandleFunc(\"DELETE /x/{id}\", del)\n\tcache.Get(\"/not-a-route\", 1)\n}\n",
+    );
+    assert_eq!(
+        routes(&rows),
+        [
+            ("GET", "/v1/admin/users/:id", Some("h.Get"), "gin"),
+            ("DELETE", "/x/{id}", Some("del"), "net/http"),
+        ]
+    );
+}
+
+#[test]
+fn rust_paths_fields_and_macros() {
+    let rows = rs(
+        "impl Repo {\n    fn get(&self) {\n        let key = std::env::var(\"KEY\").unwrap();\n        let n = self.conn.execute(r#\"UPDATE users SET a = 1\"#, []);\n        println!(\"{}\", self.name.len());\n        legacy_total(n);\n    }\n}\n",
+    );
+    let used = usages(&rows);
+    for expected in [
+        ("std::env::var", "read"),
+        ("self.conn", "read"),
+        ("self.name", "read"),
+        ("key", "write"),
+        ("n", "read"),
+    ] {
+        assert!(used.contains(&expected), "{expected:?} in {used:?}");
+    }
+    assert_eq!(
+        callees(&rows),
+        [
+            "std::env::var",
+            "std::env::var(\"KEY\").unwrap",
+            "self.conn.execute",
+            "println!",
+            "self.name.len",
+            "legacy_total"
+        ]
+    );
+    assert_eq!(rows.sql_queries[0].query_text, "UPDATE users SET a = 1");
+    assert_eq!(rows.sql_queries[0].tables, ["users"]);
+    assert_eq!(rows.function_call_args[0].caller_function, "Repo.get");
+}
+
+#[test]
+fn rust_routes_resolve_nesting_within_a_file() {
+    let rows = rs(
+        "fn app() -> Router {\n    let users = Router::new().route(\"/:id\", get(show).delete(remove));\n    Router::new()\n        .nest(\"/users\", users)\n        .nest(\"/api\", api())\n}\nfn api() -> Router { Router::new().route(\"/ping\", any(ping)) }\n",
+    );
+    assert_eq!(
+        routes(&rows),
+        [
+            ("DELETE", "/users/:id", Some("remove"), "axum"),
+            ("GET", "/users/:id", Some("show"), "axum"),
+            ("ALL", "/api/ping", Some("ping"), "axum"),
+        ]
+    );
+    let rows = rs(
+        "#[get(\"/{id}\")]\nasync fn one() {}\nfn cfg() { App::new().service(web::scope(\"/v2\").service(one).service(web::resource(\"/all\").route(web::post().to(add)))); }\n",
+    );
+    assert_eq!(
+        routes(&rows),
+        [
+            ("GET", "/v2/{id}", Some("one"), "actix-web"),
+            ("POST", "/v2/all", Some("add"), "actix-web"),
+        ]
+    );
+}
+
+#[test]
 fn hostile_input_never_panics() {
     let deep = "(".repeat(100_000);
     let _ = js(&deep);
@@ -179,6 +345,13 @@ fn hostile_input_never_panics() {
     let _ = js(&"a.".repeat(50_000));
     let _ = py("\u{feff}\0\u{fffd}def");
     let _ = rows(Language::Tsx, "a.tsx", "<<<>>> </ {{{");
+    let _ = go(&"f(".repeat(100_000));
+    let _ = go(&"a.".repeat(50_000));
+    let _ = go("package main\nfunc ( {{ := := `\n");
+    let _ = rs(&"[".repeat(100_000));
+    let _ = rs(&"m!(".repeat(50_000));
+    let _ = rs(&"a::".repeat(50_000));
+    let _ = rs("fn f( { let = ; impl for {} #[get(]\n r#\"");
 }
 
 #[test]

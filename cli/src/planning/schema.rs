@@ -256,6 +256,17 @@ pub enum SchemaError {
         /// The version found.
         found: i64,
     },
+    /// `user_version` is below [`VERSION`] where the file may not be migrated (a read-only
+    /// reader such as `aud serve`).
+    #[error(
+        "{path} was written by an older aud (schema version {found}); run any `aud planning` command once to upgrade it"
+    )]
+    Older {
+        /// The database path, for the message.
+        path: String,
+        /// The version found.
+        found: i64,
+    },
     /// Not SQLite, or damaged.
     #[error(
         "{path} is not a valid planning database (corrupt or not SQLite); move it aside to start afresh"
@@ -286,21 +297,45 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// The [`SchemaError`] for what SQLite said about the file at `path`.
+fn sqlite_error(path: &str, source: rusqlite::Error) -> SchemaError {
+    if is_corruption(&source) {
+        SchemaError::Corrupt {
+            path: path.to_owned(),
+            source,
+        }
+    } else {
+        SchemaError::Sqlite {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// Checks, without writing, that the database is at [`VERSION`]: for readers that must not
+/// migrate (`aud serve` opens the file read-only).
+pub fn check_version(conn: &Connection, path: &str) -> Result<(), SchemaError> {
+    // Reading the schema makes SQLite read the header: a file that is not SQLite fails here.
+    let found: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+        .and_then(|()| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))
+        .map_err(|e| sqlite_error(path, e))?;
+    match found.cmp(&VERSION) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Greater => Err(SchemaError::Newer {
+            path: path.to_owned(),
+            found,
+        }),
+        std::cmp::Ordering::Less => Err(SchemaError::Older {
+            path: path.to_owned(),
+            found,
+        }),
+    }
+}
+
 /// Brings the database up to [`VERSION`].
 pub fn migrate(conn: &mut Connection, path: &str) -> Result<(), SchemaError> {
-    let wrap = |source: rusqlite::Error| {
-        if is_corruption(&source) {
-            SchemaError::Corrupt {
-                path: path.to_owned(),
-                source,
-            }
-        } else {
-            SchemaError::Sqlite {
-                path: path.to_owned(),
-                source,
-            }
-        }
-    };
+    let wrap = |source: rusqlite::Error| sqlite_error(path, source);
     let current: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(wrap)?;

@@ -77,6 +77,22 @@ impl SqlitePlanStore {
         })
     }
 
+    /// Opens an existing database read-only, creating and migrating nothing (`aud serve`): the
+    /// file must be at the current schema version. A reader in WAL mode sees every transaction
+    /// committed before each of its queries, and never blocks a writer.
+    pub fn open_read_only(path: &Path, shown: &str) -> anyhow::Result<SqlitePlanStore> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .with_context(|| format!("cannot open {shown}"))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .with_context(|| format!("cannot open {shown}"))?;
+        schema::check_version(&conn, shown)?;
+        Ok(SqlitePlanStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
     /// The underlying connection, for the checkpoint tables (which the `PlanStore` does not
     /// cover); writers must use one transaction.
     pub fn connection_mut(&mut self) -> &mut Connection {
@@ -764,6 +780,31 @@ mod tests {
             let _ = std::fs::remove_file(&path);
             SqlitePlanStore::open(&path, "planning.db").unwrap()
         });
+    }
+
+    #[test]
+    fn a_read_only_store_reads_and_never_writes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("planning.db");
+        // No file: nothing is created.
+        assert!(SqlitePlanStore::open_read_only(&path, "planning.db").is_err());
+        assert!(!path.exists());
+        let mut store = SqlitePlanStore::open(&path, "planning.db").unwrap();
+        store.create_plan("p", None, None).unwrap();
+        let mut reader = SqlitePlanStore::open_read_only(&path, "planning.db").unwrap();
+        assert_eq!(reader.list_plans(None).unwrap().len(), 1);
+        // A write committed after the reader opened is seen by its next query.
+        store.create_plan("q", None, None).unwrap();
+        assert_eq!(reader.list_plans(None).unwrap().len(), 2);
+        let err = reader.create_plan("r", None, None).unwrap_err();
+        assert!(format!("{err:#}").contains("readonly"), "{err:#}");
+        // An older schema is reported, not migrated.
+        store
+            .connection()
+            .pragma_update(None, "user_version", 1)
+            .unwrap();
+        let err = SqlitePlanStore::open_read_only(&path, "planning.db").unwrap_err();
+        assert!(err.to_string().contains("older aud"), "{err}");
     }
 
     #[test]

@@ -136,7 +136,7 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Outcome> {
 
 /// A bare SQLite error can only come from `.pf/planning.db` (the index's errors carry their own
 /// context): say so, and say what to do when the file is damaged.
-fn name_the_database(e: anyhow::Error) -> anyhow::Error {
+pub(crate) fn name_the_database(e: anyhow::Error) -> anyhow::Error {
     let Some(sqlite) = e.downcast_ref::<rusqlite::Error>() else {
         return e;
     };
