@@ -266,7 +266,9 @@ fn verdict_view(verdict: &format::Verdict, prominent: bool) -> impl IntoView + u
             class:prominent=prominent
         >
             <span class="verdict-icon">{icon}</span>
+            " "
             <span class="verdict-headline">{verdict.headline.clone()}</span>
+            " "
             <span class="verdict-detail">{verdict.detail.clone()}</span>
         </div>
     }
