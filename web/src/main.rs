@@ -4,7 +4,7 @@
 //! The pages (`ui`) are thin: what they show is computed by pure functions tested on the host
 //! (`cargo test -p aud-web`): the burn-down geometry ([`chart`]), the YAML highlighter
 //! ([`yaml`]), the unified-diff classifier ([`diff`]), the playground's validation and error
-//! mapping ([`spec_check`]) and the formatting helpers ([`format`]).
+//! mapping ([`spec_check`]) and the formatting helpers ([`mod@format`]).
 
 mod api;
 mod chart;

@@ -475,7 +475,20 @@ impl Out<'_> {
                 _ => {}
             }
         }
-        self.expr(func)
+        let text = self.expr(func);
+        if text.len() <= MAX_CALLEE_ARGS {
+            return text;
+        }
+        // A long literal or closure called or used as a receiver: `Test{…}.Run`, `(…)()`.
+        match func
+            .child_by_field_name("type")
+            .or_else(|| func.child_by_field_name("name"))
+        {
+            Some(name) if matches!(func.kind(), "composite_literal" | "struct_expression") => {
+                format!("{}{{…}}", self.expr(name))
+            }
+            _ => "(…)".to_owned(),
+        }
     }
 }
 

@@ -1243,7 +1243,9 @@ impl Rs<'_, '_> {
     fn resolve_routes(&mut self) {
         let sites = std::mem::take(&mut self.sites);
         for site in sites {
-            for prefix in self.prefixes_of(&site.owners, 0) {
+            // Bounds the walk over nestings: a hostile file cannot make it explode.
+            let mut budget = 10_000;
+            for prefix in self.prefixes_of(&site.owners, 0, &mut budget) {
                 let mut endpoint = site.endpoint.clone();
                 endpoint.path = join_path(&prefix, &endpoint.path);
                 self.out.rows.api_endpoints.push(endpoint);
@@ -1253,12 +1255,16 @@ impl Rs<'_, '_> {
 
     /// The prefixes the routers `owners` are served under: one per nesting path, `""` when
     /// nothing in the file nests them.
-    fn prefixes_of(&self, owners: &[String], depth: usize) -> Vec<String> {
+    fn prefixes_of(&self, owners: &[String], depth: usize, budget: &mut usize) -> Vec<String> {
         let mut found = Vec::new();
         if depth < 16 {
             for nest in &self.nests {
+                if *budget == 0 {
+                    break;
+                }
+                *budget -= 1;
                 if nest.children.iter().any(|c| owners.contains(c)) {
-                    for outer in self.prefixes_of(&nest.parents, depth + 1) {
+                    for outer in self.prefixes_of(&nest.parents, depth + 1, budget) {
                         found.push(join_path(&outer, &nest.prefix));
                     }
                 }

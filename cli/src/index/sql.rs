@@ -44,7 +44,7 @@ static SHAPE: LazyLock<Regex> = LazyLock::new(|| {
           | create\s+(?:or\s+replace\s+)?(?:unique\s+|temp\s+|temporary\s+|virtual\s+)*(?:table|index|view|trigger|schema|database|sequence|type|function|extension)\s
           | alter\s+(?:table|index|view|sequence|type|database|schema)\s
           | drop\s+(?:table|index|view|trigger|schema|database|sequence|type|function|extension)\s
-          | truncate\s+(?:table\s+)?[\w`\x22\[]
+          | truncate\s+(?:table\s+)?[\w`\x22\[][\w.`\x22\]]*\s*(?:$|[;,)]|(?:cascade|restart|continue|only)\b)
           | with\s+(?:recursive\s+)?\w+\s*(?:\([^)]*\)\s*)?as\s*(?:not\s+)?(?:materialized\s+)?\(
         )",
     )
@@ -52,8 +52,11 @@ static SHAPE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    // `%(name)s`, `%s`, `%d`, `:name` (not `::cast`), `@name`, `$1`, `${...}`.
-    Regex::new(r"%\(\w+\)[sdf]|%[sdf]|(^|[^:\w]):[A-Za-z_]\w*|@[A-Za-z_]\w*|\$\d+|\$\{[^}]*\}")
+    // `%(name)s`, `%s`, `%d`, `:name` (not `::cast`), `@name`, `$1`, `${...}`, and the
+    // `{}`, `{name}`, `{0:>8}` of Rust's `format!` and Python's `str.format`.
+    Regex::new(
+        r"%\(\w+\)[sdf]|%[sdf]|(^|[^:\w]):[A-Za-z_]\w*|@[A-Za-z_]\w*|\$\d+|\$\{[^}]*\}|\{\w*(?::[^{}]*)?\}",
+    )
         .unwrap_or_else(|e| unreachable!("static regex: {e}"))
 });
 
@@ -258,6 +261,18 @@ mod tests {
     }
 
     #[test]
+    fn format_placeholders_parse() {
+        check(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = {}",
+            Some(("SELECT", true, &["accounts"])),
+        );
+        check(
+            "UPDATE users SET name = {name:?} WHERE id = {0}",
+            Some(("UPDATE", true, &["users"])),
+        );
+    }
+
+    #[test]
     fn ctes_are_not_tables() {
         check(
             "WITH recent AS (SELECT * FROM orders) SELECT * FROM recent JOIN users ON true",
@@ -289,5 +304,11 @@ mod tests {
         check("Create an account", None);
         check("Selection", None);
         check("Drop files here", None);
+        // Go error messages start in lower case.
+        check("truncate ooo wbl: %w", None);
+        check(
+            "TRUNCATE TABLE events, logs CASCADE",
+            Some(("TRUNCATE", true, &["events", "logs"])),
+        );
     }
 }

@@ -282,6 +282,34 @@ fn go_routes_join_group_prefixes() {
 }
 
 #[test]
+fn go_routes_of_gorilla_echo_and_fiber() {
+    let rows = go(
+        "package p\nimport \"github.com/gorilla/mux\"\nfunc r() {\n\tr := mux.NewRouter()\n\tapi := r.PathPrefix(\"/api\").Subrouter()\n\tapi.HandleFunc(\"/users\", list).Methods(\"GET\", \"HEAD\")\n}\n",
+    );
+    assert_eq!(
+        routes(&rows),
+        [
+            ("GET", "/api/users", Some("list"), "gorilla"),
+            ("HEAD", "/api/users", Some("list"), "gorilla"),
+        ]
+    );
+    let rows = go(
+        "package p\nimport \"github.com/labstack/echo/v4\"\nfunc r(e *echo.Echo) {\n\tg := e.Group(\"/admin\")\n\tg.PUT(\"/users/:id\", h.Put)\n\te.Get(\"/not-echo\", h)\n}\n",
+    );
+    assert_eq!(
+        routes(&rows),
+        [("PUT", "/admin/users/:id", Some("h.Put"), "echo")]
+    );
+    let rows = go(
+        "package p\nimport \"github.com/gofiber/fiber/v2\"\nfunc r(app *fiber.App) {\n\tapi := app.Group(\"/api\")\n\tapi.Get(\"/items\", items)\n}\n",
+    );
+    assert_eq!(
+        routes(&rows),
+        [("GET", "/api/items", Some("items"), "fiber")]
+    );
+}
+
+#[test]
 fn rust_paths_fields_and_macros() {
     let rows = rs(
         "impl Repo {\n    fn get(&self) {\n        let key = std::env::var(\"KEY\").unwrap();\n        let n = self.conn.execute(r#\"UPDATE users SET a = 1\"#, []);\n        println!(\"{}\", self.name.len());\n        legacy_total(n);\n    }\n}\n",
@@ -338,6 +366,31 @@ fn rust_routes_resolve_nesting_within_a_file() {
 }
 
 #[test]
+fn rust_attribute_routes_of_actix_and_rocket() {
+    let rows = rs(
+        "#[route(\"/x\", method = \"GET\", method = \"HEAD\")]\nasync fn x() {}\n#[get(\"not-a-path\")]\nfn y() {}\n",
+    );
+    assert_eq!(
+        routes(&rows),
+        [
+            ("GET", "/x", Some("x"), "actix-web"),
+            ("HEAD", "/x", Some("x"), "actix-web"),
+        ]
+    );
+    let rows = rs(
+        "#[macro_use] extern crate rocket;\n#[post(\"/todo/<id>\", data = \"<todo>\")]\nfn update(id: u32) {}\n",
+    );
+    assert_eq!(
+        routes(&rows),
+        [("POST", "/todo/<id>", Some("update"), "rocket")]
+    );
+    // Format strings name what they read; SQL built with `format!` still parses.
+    let rows = rs("fn f() { let q = format!(\"SELECT {COLS} FROM t WHERE id = {}\", id); }\n");
+    assert!(usages(&rows).contains(&("COLS", "read")));
+    assert!(rows.sql_queries[0].parse_ok);
+}
+
+#[test]
 fn hostile_input_never_panics() {
     let deep = "(".repeat(100_000);
     let _ = js(&deep);
@@ -352,6 +405,10 @@ fn hostile_input_never_panics() {
     let _ = rs(&"m!(".repeat(50_000));
     let _ = rs(&"a::".repeat(50_000));
     let _ = rs("fn f( { let = ; impl for {} #[get(]\n r#\"");
+    // Routers nesting each other in a cycle, many times over.
+    let cycle = "fn a() -> Router { Router::new().route(\"/x\", get(h)).merge(b()).merge(a()) }\nfn b() -> Router { Router::new().nest(\"/b\", a()).merge(b()) }\n";
+    let rows = rs(&cycle.repeat(50));
+    assert!(!rows.api_endpoints.is_empty());
 }
 
 #[test]

@@ -266,7 +266,9 @@ fn verdict_view(verdict: &format::Verdict, prominent: bool) -> impl IntoView + u
             class:prominent=prominent
         >
             <span class="verdict-icon">{icon}</span>
+            " "
             <span class="verdict-headline">{verdict.headline.clone()}</span>
+            " "
             <span class="verdict-detail">{verdict.detail.clone()}</span>
         </div>
     }
@@ -400,7 +402,7 @@ fn task_row(item: TaskItem, plan_id: i64) -> impl IntoView {
                 Some(a) => view! { <span class=format!("audit audit-{a}")>{a}</span> }.into_any(),
                 None => view! { <span class="muted">"—"</span> }.into_any(),
             }}</td>
-            <td class="num violations" class:zero={item.violations == Some(0)}>
+            <td class="num violations" class:zero={item.violations == Some(0)} class:none={item.violations.is_none()}>
                 {item.violations.map_or_else(|| "—".to_owned(), |v| v.to_string())}
             </td>
             <td class="num">{item.runs}</td>

@@ -247,7 +247,7 @@ fn finding_view(f: &FindingView) -> impl IntoView + use<> {
         <div class="finding">
             <div class="finding-head">
                 <span class="loc">{loc}</span>
-                <code class="matched">{r.matched.clone()}</code>
+                <code class="matched" title=r.matched.clone()>{r.matched.clone()}</code>
                 <span class="source">{r.source.clone()}</span>
                 {term}
             </div>
