@@ -78,4 +78,7 @@ if [ -z "$wasm_bindgen_version" ]; then
 fi
 # Not --locked: the CLI's own lock file pins crates that need a newer rustc.
 install_tool wasm-bindgen-cli "$wasm_bindgen_version" wasm-bindgen
+# Every crate in Cargo.lock, for every target: cli/build.rs runs trunk offline, and the web UI's
+# wasm-only dependencies are not fetched by any host build before it.
+cargo fetch --locked --quiet
 log "ready"
