@@ -6,7 +6,8 @@
 
 pub mod cmd;
 pub mod exit;
-pub mod index;
+/// The indexer lives in its own crate; re-exported so commands keep one path to it.
+pub use aud_index as index;
 pub mod output;
 pub mod planning;
 pub mod root;

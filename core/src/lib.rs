@@ -12,5 +12,5 @@ pub mod index;
 pub mod matcher;
 pub mod plan;
 pub mod report;
-pub mod schema;
+
 pub mod spec;

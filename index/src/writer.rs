@@ -7,10 +7,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use aud_core::schema::{INDEX_DDL, INDEX_SCHEMA_VERSION, PER_FILE_TABLES};
+use crate::schema::{INDEX_DDL, INDEX_SCHEMA_VERSION, PER_FILE_TABLES};
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, params};
 
-use super::rows::FileRows;
+use crate::rows::FileRows;
 
 /// What can go wrong with the index database itself.
 #[derive(Debug, thiserror::Error)]
@@ -254,7 +254,7 @@ pub fn touch_file(tx: &Transaction<'_>, path: &str, mtime_ns: i64) -> rusqlite::
 /// Replaces the skipped-files list.
 pub fn write_skipped(
     tx: &Transaction<'_>,
-    skipped: &[super::walk::Skipped],
+    skipped: &[crate::walk::Skipped],
     counts: &mut RowCounts,
 ) -> rusqlite::Result<()> {
     counts.set("skipped_files", skipped.len());

@@ -6,8 +6,8 @@
 
 use tree_sitter::Node;
 
-use super::extract::{MAX_DEPTH, Member, Out, children, named_children, strip_quotes};
-use super::rows::{Endpoint, Ref};
+use crate::syntax::{MAX_DEPTH, Member, Out, children, named_children, strip_quotes};
+use crate::rows::{Endpoint, Ref};
 
 /// The HTTP methods Express routers expose as functions.
 const ROUTE_METHODS: &[&str] = &[
@@ -201,7 +201,7 @@ fn chain_depth(out: &Out<'_>, node: Node<'_>, depth: usize) -> Option<String> {
 
 /// The value of a string literal, without its quotes.
 fn string_value(out: &Out<'_>, node: Node<'_>) -> String {
-    super::extract::unescape(strip_quotes(out.text(node)))
+    crate::syntax::unescape(strip_quotes(out.text(node)))
 }
 
 /// The text of a template literal between its backticks, substitutions as written.
@@ -228,7 +228,7 @@ fn import(out: &mut Out<'_>, node: Node<'_>) {
     if let Some(source) = node.child_by_field_name("source") {
         let value = string_value(out, source);
         out.rows.refs.push(Ref {
-            line: super::extract::line(node),
+            line: crate::syntax::line(node),
             kind: "import".to_owned(),
             value,
         });
@@ -279,7 +279,7 @@ fn export(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
         // `export { a } from './x'` re-exports: a dependency, no local reads.
         let value = string_value(out, source);
         out.rows.refs.push(Ref {
-            line: super::extract::line(node),
+            line: crate::syntax::line(node),
             kind: "import".to_owned(),
             value,
         });
@@ -596,7 +596,7 @@ fn call(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
         && let Some(module) = args.first().and_then(|a| literal(out, *a))
     {
         out.rows.refs.push(Ref {
-            line: super::extract::line(node),
+            line: crate::syntax::line(node),
             kind: if callee == "require" {
                 "require"
             } else {
@@ -683,7 +683,7 @@ fn express_route(out: &mut Out<'_>, func: Node<'_>, args: &[Node<'_>]) {
     });
     out.rows.api_endpoints.push(Endpoint {
         // In a fluent chain the method's own line, not the chain's first.
-        line: super::extract::line(property),
+        line: crate::syntax::line(property),
         method: method.to_ascii_uppercase(),
         path,
         handler_function: handler,
@@ -724,9 +724,9 @@ fn jsx(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
         } else {
             "element"
         };
-        out.rows.symbols_jsx.push(super::rows::JsxUse {
-            line: super::extract::line(name_node),
-            col: super::extract::col(name_node),
+        out.rows.symbols_jsx.push(crate::rows::JsxUse {
+            line: crate::syntax::line(name_node),
+            col: crate::syntax::col(name_node),
             name,
             kind: kind.to_owned(),
         });

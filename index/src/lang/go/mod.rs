@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use super::extract::{MAX_DEPTH, Member, Out, join_path, line, named_children, unescape};
-use super::rows::{Endpoint, Ref};
+use crate::syntax::{MAX_DEPTH, Member, Out, join_path, line, named_children, unescape};
+use crate::rows::{Endpoint, Ref};
 
 /// How Go spells `a.b`.
 const MEMBER: Member = Member {
@@ -719,9 +719,9 @@ fn chain(out: &Out<'_>, node: Node<'_>) -> Option<String> {
 fn literal(out: &Out<'_>, node: Node<'_>) -> Option<String> {
     let text = out.text(node);
     match node.kind() {
-        "interpreted_string_literal" => Some(unescape(super::extract::strip_quotes(text))),
+        "interpreted_string_literal" => Some(unescape(crate::syntax::strip_quotes(text))),
         // Carriage returns are discarded from raw strings (Go spec).
-        "raw_string_literal" => Some(super::extract::strip_quotes(text).replace('\r', "")),
+        "raw_string_literal" => Some(crate::syntax::strip_quotes(text).replace('\r', "")),
         _ => None,
     }
 }

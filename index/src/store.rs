@@ -19,7 +19,7 @@ use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
 
-use super::writer;
+use crate::writer;
 
 /// The code index in SQLite, opened read-only.
 pub struct SqliteIndex {

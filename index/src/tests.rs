@@ -570,7 +570,7 @@ fn kept_row_counts_match_the_tables_after_every_kind_of_change() {
 fn dump(db: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut all = Vec::new();
-    for (table, _) in aud_core::schema::PER_FILE_TABLES
+    for (table, _) in crate::schema::PER_FILE_TABLES
         .iter()
         .chain([&("files", "path")])
     {

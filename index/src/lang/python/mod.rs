@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use super::extract::{MAX_DEPTH, Out, join_path, line, named_children};
-use super::rows::{Endpoint, Ref};
+use crate::syntax::{MAX_DEPTH, Out, join_path, line, named_children};
+use crate::rows::{Endpoint, Ref};
 
 /// Decorator methods that declare a route, and the HTTP method they imply.
 const ROUTE_DECORATORS: &[(&str, &str)] = &[
@@ -254,7 +254,7 @@ impl Py<'_, '_> {
         for child in named_children(node) {
             match child.kind() {
                 "string_content" if raw => value.push_str(self.out.text(child)),
-                "string_content" => value.push_str(&super::extract::unescape(self.out.text(child))),
+                "string_content" => value.push_str(&crate::syntax::unescape(self.out.text(child))),
                 "interpolation" => value.push('?'),
                 _ => {}
             }

@@ -10,7 +10,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::Serialize;
 
-use super::extract::Language;
+use crate::extract::Language;
 
 /// Directories never indexed, whatever the ignore files say.
 const ALWAYS_SKIPPED_DIRS: &[&str] = &[".git", ".pf", "node_modules"];

@@ -2,7 +2,7 @@
 //!
 //! Extractors fill a [`FileRows`] without touching the database, so extraction can run on any
 //! thread (or in a WASI sandbox) and the single writer only copies these vectors into SQLite.
-//! Column names mirror the tables in [`aud_core::schema::INDEX_DDL`].
+//! Column names mirror the tables in [`crate::schema::INDEX_DDL`].
 
 use serde::Serialize;
 

@@ -1,5 +1,6 @@
-//! The indexer: walks the repository, extracts rows with tree-sitter and writes
-//! `.pf/repo_index.db`; and [`SqliteIndex`], the rule engine's read access to it.
+//! aud's indexer: walks the repository, extracts rows with tree-sitter and writes
+//! `.pf/repo_index.db` (its DDL is [`schema`]); and [`SqliteIndex`], the rule engine's read access
+//! to it. Used by the `aud` binary, the WASI runner and the bench harness.
 //!
 //! [`refresh`] is incremental: a file whose size and mtime are unchanged is not read; one whose
 //! content hash is unchanged is not re-extracted; deleted files lose their rows. Extraction runs
@@ -7,13 +8,12 @@
 //! run is one SQLite transaction, so an interrupted run leaves the previous index whole.
 
 mod extract;
-mod go;
-mod js;
-mod python;
+mod lang;
 mod rows;
-mod rust;
+pub mod schema;
 mod sql;
 mod store;
+mod syntax;
 #[cfg(test)]
 mod tests;
 mod walk;
