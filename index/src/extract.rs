@@ -94,7 +94,9 @@ pub fn extract(path: &str, language: Language, text: &str) -> Extraction {
     let mut out = Out::new(text);
     match language {
         Language::Python => python::extract(&mut out, root, path),
-        Language::JavaScript | Language::TypeScript | Language::Tsx => js::extract(&mut out, root),
+        Language::JavaScript | Language::TypeScript | Language::Tsx => {
+            js::extract(&mut out, root, path);
+        }
         Language::Go => go::extract(&mut out, root),
         Language::Rust => rust::extract(&mut out, root),
     }

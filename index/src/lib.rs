@@ -9,6 +9,7 @@
 
 mod extract;
 mod lang;
+mod routes;
 mod rows;
 pub mod schema;
 mod sql;
@@ -231,11 +232,15 @@ fn update(
             }),
         }
     }
+    // Route resolution reads every file's route rows (and which files exist): it runs again
+    // when any of them changed, since an edit in one file changes full paths in another.
+    let mut routes_changed = full;
     // Files gone from the walk, or skipped now, lose their rows.
     for path in known.keys() {
         if !seen.contains(path) || skipped.iter().any(|s| &s.path == path) {
             writer::remove_file(&tx, path, &mut counts).with_context(db)?;
             report.files_removed += 1;
+            routes_changed = true;
         }
     }
 
@@ -254,10 +259,13 @@ fn update(
             } => {
                 if is_new {
                     report.files_new += 1;
+                    routes_changed = true;
                 } else {
-                    writer::remove_file(&tx, &record.path, &mut counts).with_context(db)?;
+                    routes_changed |= writer::remove_file(&tx, &record.path, &mut counts)
+                        .with_context(db)?;
                     report.files_reindexed += 1;
                 }
+                routes_changed |= rows.has_route_facts();
                 report.files_extracted += 1;
                 writer::write_file(&tx, &record, &rows, &mut counts).with_context(db)?;
             }
@@ -265,6 +273,7 @@ fn update(
                 if known.contains_key(&skip.path) {
                     writer::remove_file(&tx, &skip.path, &mut counts).with_context(db)?;
                     report.files_removed += 1;
+                    routes_changed = true;
                 }
                 skipped.push(skip);
             }
@@ -273,6 +282,10 @@ fn update(
     };
     for_each_parallel(jobs, process, &mut write)?;
     progress.finish();
+    if routes_changed {
+        let endpoints = routes::resolve(&tx).with_context(db)?;
+        counts.set("api_endpoints", endpoints);
+    }
 
     skipped.sort();
     writer::write_skipped(&tx, &skipped, &mut counts).with_context(db)?;

@@ -78,14 +78,58 @@ pub struct SqlQuery {
     pub tables: Vec<String>,
 }
 
-/// An HTTP route (`api_endpoints`).
+/// An HTTP route as one file declares it (`route_sites`); `api_endpoints` gets its full paths
+/// once the prefixes it is mounted under in other files are known ([`crate::routes`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Endpoint {
     pub line: u32,
     pub method: String,
+    /// The path as this file serves it: prefixes mounted in this file are joined in.
     pub path: String,
     pub handler_function: Option<String>,
     pub framework: &'static str,
+    /// The router (app, blueprint, group...) that serves it in this file, as other files can
+    /// name it: a module-level variable (`router`, `bp`), `fn:NAME` (a Rust function building
+    /// a router), `NAME(i)` (a Go function registering routes on its `i`-th parameter).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub router: String,
+}
+
+/// `parent` serves the router `child` under `prefix` (`route_mounts`): `app.use('/api', r)`,
+/// `app.include_router(r, prefix=...)`, `.nest("/api", routes::router())`, `Register(v1)`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Mount {
+    pub line: u32,
+    pub framework: &'static str,
+    /// The mounting router in this file (named like [`Endpoint::router`]).
+    pub parent: String,
+    /// The prefix, when it is a literal (prefixes mounted in this file are joined in).
+    pub prefix: Option<String>,
+    /// The prefix as written when it is not a literal (`settings.API_V1_STR`), to resolve
+    /// through [`Binding`]s; empty otherwise.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub prefix_expr: String,
+    /// The local prefix of `parent` that comes before a non-literal `prefix_expr`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub outer: String,
+    /// The mounted router as this file names it: a local name, a dotted or `::` path through
+    /// an import (`items.router`, `routes::router`), a Go call `pkg.Register(0)`.
+    pub child: String,
+}
+
+/// What a name means in a file, as far as route resolution needs it (`route_bindings`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Binding {
+    pub line: u32,
+    /// `import` (`name` is bound to `target` of `module`; an empty `target` is the module
+    /// itself), `alias` (`name` stands for `target` in this file: `default` for
+    /// `module.exports = router`, `settings` for `settings = Settings()`) or `const` (`name`
+    /// is the string `target`: `API_PREFIX = "/api"`, `Settings.API_V1_STR: str = "/api/v1"`).
+    pub kind: &'static str,
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub module: String,
+    pub target: String,
 }
 
 /// Everything extracted from one file.
@@ -99,6 +143,10 @@ pub struct FileRows {
     pub function_call_args: Vec<CallArg>,
     pub sql_queries: Vec<SqlQuery>,
     pub api_endpoints: Vec<Endpoint>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub route_mounts: Vec<Mount>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub route_bindings: Vec<Binding>,
 }
 
 impl FileRows {
@@ -124,6 +172,17 @@ impl FileRows {
         self.function_call_args.sort();
         self.sql_queries.sort();
         self.api_endpoints.sort();
+        self.route_mounts.sort();
+        self.route_mounts.dedup();
+        self.route_bindings.sort();
+        self.route_bindings.dedup();
+    }
+
+    /// Whether this file says anything about routes (their resolution must then run again).
+    pub fn has_route_facts(&self) -> bool {
+        !(self.api_endpoints.is_empty()
+            && self.route_mounts.is_empty()
+            && self.route_bindings.is_empty())
     }
 
     /// How many rows this file adds to the index, all tables together.
@@ -140,6 +199,8 @@ impl FileRows {
                 .map(|q| 1 + q.tables.len())
                 .sum::<usize>()
             + self.api_endpoints.len()
+            + self.route_mounts.len()
+            + self.route_bindings.len()
     }
 
     /// Whether nothing was extracted.

@@ -1,12 +1,15 @@
 //! The schema of `.pf/repo_index.db`, the code index.
 //!
 //! Table and column names follow TheAuditor's index so that its specs and hand-written queries
-//! keep working. The DDL lives here, in core, so that every writer (the native indexer, the WASI
+//! keep working. The DDL lives here, in the indexer crate, so that every writer (the native indexer, the WASI
 //! runner) and every reader agrees on one definition; core itself never opens a database.
 
 /// Bumped whenever [`INDEX_DDL`] changes incompatibly. Stored in `PRAGMA user_version`.
 /// Version 2: `file_rows` replaces the per-file secondary indexes.
-pub const INDEX_SCHEMA_VERSION: i64 = 2;
+/// Version 3: routes with their full path: `api_endpoints` is derived from the per-file
+/// `route_sites`, `route_mounts` and `route_bindings` and gains `pattern`, `prefix_status`,
+/// `unresolved` and `mounts`.
+pub const INDEX_SCHEMA_VERSION: i64 = 3;
 
 /// Creates every table and index of the code index. Idempotent (`IF NOT EXISTS`).
 ///
@@ -87,13 +90,50 @@ CREATE TABLE IF NOT EXISTS sql_query_tables (
     query_line INTEGER NOT NULL,
     table_name TEXT NOT NULL
 );
+-- Every route with its full path as served, resolved over all files (crate::routes) from the
+-- three route_* tables below; rewritten whole whenever one of them changes. A route mounted
+-- twice has two rows.
 CREATE TABLE IF NOT EXISTS api_endpoints (
     file TEXT NOT NULL,
     line INTEGER NOT NULL,
     method TEXT NOT NULL,         -- GET | POST | ... | ALL
-    path TEXT NOT NULL,
+    path TEXT NOT NULL,           -- the full path: every prefix it is mounted under, here and in other files
     handler_function TEXT,
-    framework TEXT NOT NULL DEFAULT ''
+    framework TEXT NOT NULL DEFAULT '',
+    pattern TEXT NOT NULL DEFAULT '',  -- the path as its own file serves it
+    prefix_status TEXT NOT NULL DEFAULT 'none',  -- none (not mounted elsewhere) | resolved | unresolved
+    unresolved TEXT,              -- unresolved: which prefix could not be read statically, and why
+    mounts TEXT                   -- how path was assembled: `file:line prefix` steps, outermost first
+);
+-- A route as its file declares it: `pattern` with the prefixes mounted in that file, on `router`.
+CREATE TABLE IF NOT EXISTS route_sites (
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    pattern TEXT NOT NULL,
+    handler_function TEXT,
+    framework TEXT NOT NULL,
+    router TEXT NOT NULL          -- `app`, `router`, `fn:router` (Rust), `Register(0)` (Go)
+);
+-- `parent` (a router of `file`) serves the router `child` (as `file` names it) under a prefix.
+CREATE TABLE IF NOT EXISTS route_mounts (
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    framework TEXT NOT NULL,
+    parent TEXT NOT NULL,
+    prefix TEXT,                  -- NULL: not a literal, see prefix_expr
+    prefix_expr TEXT NOT NULL,    -- the prefix as written when not a literal
+    outer TEXT NOT NULL,          -- the parent's own prefix before prefix_expr
+    child TEXT NOT NULL           -- `router`, `items.router`, `routes::router`, `routes.Register(0)`
+);
+-- What names mean, for resolving mounted routers and prefixes across files.
+CREATE TABLE IF NOT EXISTS route_bindings (
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    kind TEXT NOT NULL,           -- import | alias | const
+    name TEXT NOT NULL,
+    module TEXT NOT NULL,         -- import: the module as written
+    target TEXT NOT NULL          -- import: the imported name ('' the module); alias: the name it stands for; const: the string
 );
 CREATE TABLE IF NOT EXISTS index_meta (
     key TEXT PRIMARY KEY,
@@ -124,5 +164,11 @@ pub const PER_FILE_TABLES: &[(&str, &str)] = &[
     ("function_call_args", "file"),
     ("sql_queries", "file_path"),
     ("sql_query_tables", "query_file"),
-    ("api_endpoints", "file"),
+    ("route_sites", "file"),
+    ("route_mounts", "file"),
+    ("route_bindings", "file"),
 ];
+
+/// The per-file tables [`crate::routes`] reads: a change to one of them means `api_endpoints`
+/// must be resolved again.
+pub const ROUTE_TABLES: &[&str] = &["route_sites", "route_mounts", "route_bindings"];

@@ -34,6 +34,9 @@ pub struct Out<'a> {
     pub classes: Vec<String>,
     /// String nodes already considered as part of a larger concatenation.
     pub strings_done: HashSet<usize>,
+    /// Names a walker knows hold a router (`const api = express.Router()`), whatever they
+    /// are called.
+    pub routers: HashSet<String>,
 }
 
 impl<'a> Out<'a> {
@@ -44,6 +47,7 @@ impl<'a> Out<'a> {
             functions: Vec::new(),
             classes: Vec::new(),
             strings_done: HashSet::new(),
+            routers: HashSet::new(),
         }
     }
 

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::schema::{INDEX_DDL, INDEX_SCHEMA_VERSION, PER_FILE_TABLES};
+use crate::schema::{INDEX_DDL, INDEX_SCHEMA_VERSION, PER_FILE_TABLES, ROUTE_TABLES};
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, params};
 
 use crate::rows::FileRows;
@@ -194,12 +194,14 @@ pub fn known_files(tx: &Transaction<'_>) -> rusqlite::Result<HashMap<String, Kno
     rows.collect()
 }
 
-/// Removes a file and all its rows (the rowid ranges recorded in `file_rows`).
+/// Removes a file and all its rows (the rowid ranges recorded in `file_rows`). Returns whether
+/// it had rows in a table route resolution reads ([`ROUTE_TABLES`]).
 pub fn remove_file(
     tx: &Transaction<'_>,
     path: &str,
     counts: &mut RowCounts,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<bool> {
+    let mut had_routes = false;
     let ranges: Vec<(String, i64, i64)> = tx
         .prepare_cached("SELECT tbl, first_rowid, last_rowid FROM file_rows WHERE path = ?1")?
         .query_map([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
@@ -209,6 +211,7 @@ pub fn remove_file(
         let Some((table, _)) = PER_FILE_TABLES.iter().find(|(t, _)| *t == table) else {
             continue;
         };
+        had_routes |= ROUTE_TABLES.contains(table);
         let removed = tx
             .prepare_cached(&format!(
                 "DELETE FROM {table} WHERE rowid BETWEEN ?1 AND ?2"
@@ -222,7 +225,7 @@ pub fn remove_file(
         .prepare_cached("DELETE FROM files WHERE path = ?1")?
         .execute([path])?;
     counts.sub("files", removed);
-    Ok(())
+    Ok(had_routes)
 }
 
 /// Records that `path`'s last `count` rows inserted into `table` are its rows there.
@@ -286,7 +289,9 @@ pub fn write_file(
         "sql_query_tables",
         rows.sql_queries.iter().map(|q| q.tables.len()).sum(),
     );
-    counts.add("api_endpoints", rows.api_endpoints.len());
+    counts.add("route_sites", rows.api_endpoints.len());
+    counts.add("route_mounts", rows.route_mounts.len());
+    counts.add("route_bindings", rows.route_bindings.len());
     let path = file.path.as_str();
     tx.prepare_cached(
         "INSERT OR REPLACE INTO files (path, sha256, ext, bytes, loc, language, mtime_ns, parse_status, parse_errors)
@@ -394,7 +399,7 @@ pub fn write_file(
     }
     record_range(tx, path, "sql_query_tables", table_rows)?;
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO api_endpoints (file, line, method, path, handler_function, framework) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO route_sites (file, line, method, pattern, handler_function, framework, router) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for e in &rows.api_endpoints {
         stmt.execute(params![
@@ -403,10 +408,34 @@ pub fn write_file(
             e.method,
             e.path,
             e.handler_function,
-            e.framework
+            e.framework,
+            e.router
         ])?;
     }
-    record_range(tx, path, "api_endpoints", rows.api_endpoints.len())?;
+    record_range(tx, path, "route_sites", rows.api_endpoints.len())?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO route_mounts (file, line, framework, parent, prefix, prefix_expr, outer, child) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for m in &rows.route_mounts {
+        stmt.execute(params![
+            path,
+            m.line,
+            m.framework,
+            m.parent,
+            m.prefix,
+            m.prefix_expr,
+            m.outer,
+            m.child
+        ])?;
+    }
+    record_range(tx, path, "route_mounts", rows.route_mounts.len())?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO route_bindings (file, line, kind, name, module, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for b in &rows.route_bindings {
+        stmt.execute(params![path, b.line, b.kind, b.name, b.module, b.target])?;
+    }
+    record_range(tx, path, "route_bindings", rows.route_bindings.len())?;
     Ok(())
 }
 
@@ -414,7 +443,7 @@ pub fn write_file(
 fn counted_tables() -> impl Iterator<Item = &'static str> {
     std::iter::once("files")
         .chain(PER_FILE_TABLES.iter().map(|(t, _)| *t))
-        .chain(std::iter::once("skipped_files"))
+        .chain(["api_endpoints", "skipped_files"])
 }
 
 /// Rows per table, kept up to date by the writer and stored in `index_meta`, so that a refresh
@@ -467,7 +496,7 @@ impl RowCounts {
         *entry = entry.saturating_sub(n as u64);
     }
 
-    fn set(&mut self, table: &str, n: usize) {
+    pub(crate) fn set(&mut self, table: &str, n: usize) {
         self.0.insert(table.to_owned(), n as u64);
     }
 

@@ -659,6 +659,7 @@ impl Go<'_, '_> {
                 path: full.clone(),
                 handler_function: handler.clone(),
                 framework,
+                router: String::new(),
             });
         }
     }

@@ -7,7 +7,7 @@
 use tree_sitter::Node;
 
 use crate::syntax::{MAX_DEPTH, Member, Out, children, named_children, strip_quotes};
-use crate::rows::{Endpoint, Ref};
+use crate::rows::{Binding, Endpoint, Mount, Ref};
 
 /// The HTTP methods Express routers expose as functions.
 const ROUTE_METHODS: &[&str] = &[
@@ -15,8 +15,62 @@ const ROUTE_METHODS: &[&str] = &[
 ];
 
 /// Extracts every row of a JavaScript or TypeScript file.
-pub fn extract(out: &mut Out<'_>, root: Node<'_>) {
+pub fn extract(out: &mut Out<'_>, root: Node<'_>, path: &str) {
+    module_routers(out, root);
     visit(out, root, 0);
+    // Imports only matter where routers are declared or mounted, and in `index` files (which
+    // re-export); elsewhere they would only fill the index.
+    let rows = &mut out.rows;
+    let file = path.rsplit('/').next().unwrap_or(path);
+    if rows.api_endpoints.is_empty() && rows.route_mounts.is_empty() && !file.starts_with("index.")
+    {
+        rows.route_bindings.retain(|b| b.kind != "import");
+    }
+}
+
+/// Names declared at module level with a router or application (`express.Router()`,
+/// `Router({...})`, `express()`, `new Router()`): their calls declare routes whatever their name.
+fn module_routers(out: &mut Out<'_>, root: Node<'_>) {
+    for statement in named_children(root) {
+        let declaration = match statement.kind() {
+            "export_statement" => statement.child_by_field_name("declaration"),
+            _ => Some(statement),
+        };
+        let Some(declaration) = declaration
+            .filter(|d| matches!(d.kind(), "lexical_declaration" | "variable_declaration"))
+        else {
+            continue;
+        };
+        for declarator in named_children(declaration) {
+            let (Some(name), Some(value)) = (
+                declarator.child_by_field_name("name"),
+                declarator.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            if name.kind() == "identifier" && is_router_constructor(out, value) {
+                out.routers.insert(out.text(name).to_owned());
+            }
+        }
+    }
+}
+
+/// `express()`, `express.Router()`, `Router()`, `new Router()`, `new Hono()`...
+fn is_router_constructor(out: &Out<'_>, value: Node<'_>) -> bool {
+    if !matches!(value.kind(), "call_expression" | "new_expression") {
+        return false;
+    }
+    let Some(func) = value
+        .child_by_field_name("function")
+        .or_else(|| value.child_by_field_name("constructor"))
+    else {
+        return false;
+    };
+    let Some(callee) = chain(out, func) else {
+        return false;
+    };
+    let last = callee.rsplit('.').next().unwrap_or(&callee);
+    matches!(last, "Router" | "express")
 }
 
 fn visit(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
@@ -233,24 +287,30 @@ fn import(out: &mut Out<'_>, node: Node<'_>) {
             value,
         });
     }
+    let module = node
+        .child_by_field_name("source")
+        .map(|s| string_value(out, s))
+        .unwrap_or_default();
     for child in named_children(node) {
         if child.kind() == "import_clause" {
-            import_clause(out, child);
+            import_clause(out, child, &module);
         }
     }
 }
 
-fn import_clause(out: &mut Out<'_>, clause: Node<'_>) {
+fn import_clause(out: &mut Out<'_>, clause: Node<'_>, module: &str) {
     for child in named_children(clause) {
         match child.kind() {
             "identifier" => {
                 let name = out.text(child).to_owned();
+                binding(out, child, "import", name.clone(), module.to_owned(), "default".to_owned());
                 out.symbol(child, child, name, "import");
             }
             "namespace_import" => {
                 for ident in named_children(child) {
                     if ident.kind() == "identifier" {
                         let name = out.text(ident).to_owned();
+                        binding(out, ident, "import", name.clone(), module.to_owned(), String::new());
                         out.symbol(ident, ident, name, "import");
                     }
                 }
@@ -265,6 +325,10 @@ fn import_clause(out: &mut Out<'_>, clause: Node<'_>) {
                         .or_else(|| spec.child_by_field_name("name"));
                     if let Some(bound) = bound {
                         let name = strip_quotes(out.text(bound)).to_owned();
+                        if let Some(imported) = spec.child_by_field_name("name") {
+                            let imported = strip_quotes(out.text(imported)).to_owned();
+                            binding(out, spec, "import", name.clone(), module.to_owned(), imported);
+                        }
                         out.symbol(bound, spec, name, "import");
                     }
                 }
@@ -285,8 +349,23 @@ fn export(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
         });
         return;
     }
+    let default = children(node).iter().any(|c| c.kind() == "default");
     for child in named_children(node) {
-        if child.kind() != "export_clause" {
+        if child.kind() == "export_clause" {
+            // `export { router as default, a as b }`.
+            for spec in named_children(child) {
+                if let (Some(name), Some(alias)) = (
+                    spec.child_by_field_name("name"),
+                    spec.child_by_field_name("alias"),
+                ) {
+                    let (alias, name) = (out.text(alias).to_owned(), out.text(name).to_owned());
+                    binding(out, spec, "alias", alias, String::new(), name);
+                }
+            }
+        } else {
+            if default && let Some(name) = chain(out, child) {
+                binding(out, node, "alias", "default".to_owned(), String::new(), name);
+            }
             visit(out, child, depth);
         }
     }
@@ -439,6 +518,16 @@ fn declarator(out: &mut Out<'_>, node: Node<'_>, kind: &str, depth: usize) {
         _ => kind,
     };
     let source = value.map(|v| out.expr(v));
+    if let Some(value) = value {
+        declared_binding(out, node, name, value);
+        // A router made inside a function is that function's own: `name@LINE`.
+        if name.kind() == "identifier"
+            && is_router_constructor(out, value)
+            && let Some(line) = enclosing_functions(node).first()
+        {
+            out.routers.insert(format!("{}@{line}", out.text(name)));
+        }
+    }
     for (bound, text) in pattern_names(out, name) {
         out.symbol(bound, node, text.clone(), symbol_kind);
         out.usage(bound, text.clone(), "write");
@@ -457,6 +546,83 @@ fn declarator(out: &mut Out<'_>, node: Node<'_>, kind: &str, depth: usize) {
             _ => visit(out, value, depth),
         }
     }
+}
+
+/// What a declaration means for route resolution: `const r = require('./r')` (and
+/// `{ a, b: c } = require(...)`, `require(...).x`), `const PREFIX = '/api'` at module level.
+fn declared_binding(out: &mut Out<'_>, at: Node<'_>, name: Node<'_>, value: Node<'_>) {
+    if let Some((module, member)) = required(out, value) {
+        let default = member.unwrap_or_else(|| "default".to_owned());
+        match name.kind() {
+            "identifier" => {
+                let bound = out.text(name).to_owned();
+                binding(out, at, "import", bound, module, default);
+            }
+            "object_pattern" => {
+                for property in named_children(name) {
+                    let (imported, bound) = match property.kind() {
+                        "shorthand_property_identifier_pattern" => {
+                            (out.text(property), out.text(property))
+                        }
+                        "pair_pattern" => match (
+                            property.child_by_field_name("key"),
+                            property.child_by_field_name("value"),
+                        ) {
+                            (Some(k), Some(v)) if v.kind() == "identifier" => {
+                                (out.text(k), out.text(v))
+                            }
+                            _ => continue,
+                        },
+                        _ => continue,
+                    };
+                    let (imported, bound) = (imported.to_owned(), bound.to_owned());
+                    binding(out, at, "import", bound, module.clone(), imported);
+                }
+            }
+            _ => {}
+        }
+        return;
+    }
+    if name.kind() == "identifier"
+        && out.functions.is_empty()
+        && let Some(text) = literal(out, value).filter(|v| v.starts_with('/'))
+    {
+        let bound = out.text(name).to_owned();
+        binding(out, at, "const", bound, String::new(), text);
+    }
+}
+
+/// `require('m')` and `require('m').x`: the module and the member.
+fn required(out: &Out<'_>, value: Node<'_>) -> Option<(String, Option<String>)> {
+    match value.kind() {
+        "call_expression" => {
+            let func = value.child_by_field_name("function")?;
+            if out.text(func) != "require" {
+                return None;
+            }
+            let args = named_children(value.child_by_field_name("arguments")?);
+            Some((literal(out, *args.first()?)?, None))
+        }
+        "member_expression" => {
+            let (module, member) = required(out, value.child_by_field_name("object")?)?;
+            if member.is_some() {
+                return None;
+            }
+            let property = out.text(value.child_by_field_name("property")?).to_owned();
+            Some((module, Some(property)))
+        }
+        _ => None,
+    }
+}
+
+fn binding(out: &mut Out<'_>, at: Node<'_>, kind: &'static str, name: String, module: String, target: String) {
+    out.rows.route_bindings.push(Binding {
+        line: crate::syntax::line(at),
+        kind,
+        name,
+        module,
+        target,
+    });
 }
 
 /// The names a binding pattern introduces, with their nodes.
@@ -530,6 +696,9 @@ fn assignment(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
     };
     let augmented = node.kind() == "augmented_assignment_expression";
     let source = right.map(|r| out.expr(r)).unwrap_or_default();
+    if !augmented && let Some(right) = right {
+        exported(out, node, left, right);
+    }
     match chain(out, left) {
         Some(target) => {
             if augmented {
@@ -562,6 +731,52 @@ fn assignment(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
                 out.functions.pop();
             }
             _ => visit(out, right, depth),
+        }
+    }
+}
+
+/// CommonJS exports: `module.exports = router` (the default), `exports.api = router`,
+/// `module.exports = { api: router }`.
+fn exported(out: &mut Out<'_>, node: Node<'_>, left: Node<'_>, right: Node<'_>) {
+    let Some(target) = chain(out, left) else {
+        return;
+    };
+    let name = match target.as_str() {
+        "module.exports" => "default",
+        other => match other
+            .strip_prefix("module.exports.")
+            .or_else(|| other.strip_prefix("exports."))
+        {
+            Some(name) if !name.contains('.') => name,
+            _ => return,
+        },
+    };
+    if let Some(value) = chain(out, right) {
+        binding(out, node, "alias", name.to_owned(), String::new(), value);
+    } else if let Some((module, member)) = required(out, right) {
+        let member = member.unwrap_or_else(|| "default".to_owned());
+        binding(out, node, "import", name.to_owned(), module, member);
+    } else if name == "default" && right.kind() == "object" {
+        for pair in named_children(right) {
+            let (key, value) = match pair.kind() {
+                "shorthand_property_identifier" => (out.text(pair), out.text(pair)),
+                "pair" => match (
+                    pair.child_by_field_name("key"),
+                    pair.child_by_field_name("value").and_then(|v| chain(out, v)),
+                ) {
+                    (Some(k), Some(v)) if k.kind() == "property_identifier" => {
+                        let key = out.text(k).to_owned();
+                        binding(out, pair, "alias", key, String::new(), v);
+                        continue;
+                    }
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            if key != value {
+                let (key, value) = (key.to_owned(), value.to_owned());
+                binding(out, pair, "alias", key, String::new(), value);
+            }
         }
     }
 }
@@ -633,13 +848,92 @@ const MEMBER: Member = Member {
     property: "property",
 };
 
-fn routerish(name: &str) -> bool {
+fn routerish(out: &Out<'_>, name: &str) -> bool {
+    if out.routers.contains(name) {
+        return true;
+    }
     let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
     last == "app"
         || last.ends_with("app")
         || last.contains("router")
         || last.contains("routes")
         || matches!(last.as_str(), "server" | "api" | "route" | "r")
+}
+
+/// The lines of the functions around `node`, innermost first.
+fn enclosing_functions(node: Node<'_>) -> Vec<u32> {
+    let mut lines = Vec::new();
+    let mut current = node;
+    for _ in 0..MAX_DEPTH * 4 {
+        let Some(parent) = current.parent() else {
+            break;
+        };
+        if is_function(parent)
+            || matches!(
+                parent.kind(),
+                "function_declaration" | "generator_function_declaration" | "method_definition"
+            )
+        {
+            lines.push(crate::syntax::line(parent));
+        }
+        current = parent;
+    }
+    lines
+}
+
+/// A router name as this file's routes and mounts know it: `name`, or `name@LINE` for a
+/// router made inside the function at `LINE` (so that the `app` of one test is not another's).
+fn scoped(out: &Out<'_>, at: Node<'_>, name: String) -> String {
+    let head = name.split('.').next().unwrap_or(&name);
+    if out.routers.contains(head) || !out.routers.iter().any(|r| r.starts_with(&format!("{head}@"))) {
+        return name;
+    }
+    for line in enclosing_functions(at) {
+        let local = format!("{head}@{line}");
+        if out.routers.contains(&local) {
+            return format!("{local}{}", &name[head.len()..]);
+        }
+    }
+    name
+}
+
+/// The router a call chain starts from, as other files can name it: a variable (`router`), or
+/// for an anonymous `Router()` the name it is declared or exported as (`default` for
+/// `module.exports = Router().use(...)`).
+fn router_of(out: &Out<'_>, receiver: Node<'_>) -> Option<String> {
+    if let Some(name) = chain(out, receiver) {
+        let known = out.routers.iter().any(|r| r.starts_with(&format!("{name}@")));
+        return (known || routerish(out, &name)).then(|| scoped(out, receiver, name));
+    }
+    if !is_router_constructor(out, receiver) {
+        return None;
+    }
+    // Up the fluent chain to the expression's end.
+    let mut current = receiver;
+    for _ in 0..MAX_DEPTH {
+        let Some(parent) = current.parent() else {
+            return None;
+        };
+        match parent.kind() {
+            "member_expression" | "call_expression" => {
+                current = parent;
+            }
+            "variable_declarator" => {
+                let name = parent.child_by_field_name("name")?;
+                return (name.kind() == "identifier").then(|| out.text(name).to_owned());
+            }
+            "export_statement" => return Some("default".to_owned()),
+            "assignment_expression" => {
+                let left = parent.child_by_field_name("left")?;
+                return match chain(out, left)?.as_str() {
+                    "module.exports" => Some("default".to_owned()),
+                    name => Some(name.to_owned()),
+                };
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Express: `app.get('/x', h)`, `router.post(...)`, `app.route('/x').get(h).post(h)`.
@@ -654,16 +948,20 @@ fn express_route(out: &mut Out<'_>, func: Node<'_>, args: &[Node<'_>]) {
         return;
     };
     let method = out.text(property).to_ascii_lowercase();
+    if method == "use" {
+        express_mount(out, func, object, args);
+        return;
+    }
     if !ROUTE_METHODS.contains(&method.as_str()) {
         return;
     }
-    let path = match route_path(out, object, 0) {
-        Some(path) => path,
+    let (path, router) = match route_path(out, object, 0) {
+        Some(found) => found,
         None => {
-            let Some(receiver) = chain(out, object) else {
+            let Some(router) = router_of(out, object) else {
                 return;
             };
-            if !routerish(&receiver) || args.len() < 2 {
+            if args.len() < 2 {
                 return;
             }
             let Some(path) = args.first().and_then(|a| literal(out, *a)) else {
@@ -672,7 +970,7 @@ fn express_route(out: &mut Out<'_>, func: Node<'_>, args: &[Node<'_>]) {
             if !(path.starts_with('/') || path == "*") {
                 return;
             }
-            path
+            (path, router)
         }
     };
     let handler = args.last().and_then(|h| match chain(out, *h) {
@@ -688,11 +986,74 @@ fn express_route(out: &mut Out<'_>, func: Node<'_>, args: &[Node<'_>]) {
         path,
         handler_function: handler,
         framework: "express",
+        router,
     });
 }
 
-/// The path of `x.route('/p')` at the start of a chain of route method calls.
-fn route_path(out: &Out<'_>, object: Node<'_>, depth: usize) -> Option<String> {
+/// `app.use('/api', router)`, `app.use(router)`, `app.use('/v1', require('./v1'))`,
+/// `Router().use(PREFIX, api)`: each router argument is served under the prefix.
+fn express_mount(out: &mut Out<'_>, func: Node<'_>, object: Node<'_>, args: &[Node<'_>]) {
+    let Some(parent) = router_of(out, object) else {
+        return;
+    };
+    let (prefix, prefix_expr, children) = match args.first() {
+        Some(first) => match literal(out, *first) {
+            Some(path) => (Some(path), String::new(), &args[1..]),
+            None => match chain(out, *first) {
+                // A name that is a constant is a prefix; anything else is a router.
+                Some(name)
+                    if args.len() > 1
+                        && (name.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit() || c == '.')
+                            || name.to_ascii_lowercase().contains("prefix")
+                            || name.to_ascii_lowercase().contains("path")) =>
+                {
+                    (None, name, &args[1..])
+                }
+                _ if args.len() > 1 && !is_mountable(out, *first) => {
+                    (None, out.expr(*first), &args[1..])
+                }
+                _ => (Some(String::new()), String::new(), args),
+            },
+        },
+        None => return,
+    };
+    for child in children {
+        let name = match chain(out, *child) {
+            Some(name) => scoped(out, *child, name),
+            None => match required(out, *child) {
+                Some((module, member)) => {
+                    // An inline `require`: a name of its own for the module's export.
+                    let name = format!(
+                        "require@{}:{}",
+                        crate::syntax::line(*child),
+                        crate::syntax::col(*child)
+                    );
+                    let member = member.unwrap_or_else(|| "default".to_owned());
+                    binding(out, *child, "import", name.clone(), module, member);
+                    name
+                }
+                None => continue,
+            },
+        };
+        out.rows.route_mounts.push(Mount {
+            line: crate::syntax::line(func),
+            framework: "express",
+            parent: parent.clone(),
+            prefix: prefix.clone(),
+            prefix_expr: prefix_expr.clone(),
+            outer: String::new(),
+            child: name,
+        });
+    }
+}
+
+/// Whether an argument of `use` can be a router: a name or a `require`.
+fn is_mountable(out: &Out<'_>, node: Node<'_>) -> bool {
+    chain(out, node).is_some() || required(out, node).is_some()
+}
+
+/// The path of `x.route('/p')` at the start of a chain of route method calls, and the router.
+fn route_path(out: &Out<'_>, object: Node<'_>, depth: usize) -> Option<(String, String)> {
     if depth > MAX_DEPTH || object.kind() != "call_expression" {
         return None;
     }
@@ -703,11 +1064,12 @@ fn route_path(out: &Out<'_>, object: Node<'_>, depth: usize) -> Option<String> {
     let property = out.text(func.child_by_field_name("property")?);
     let receiver = func.child_by_field_name("object")?;
     if property == "route" {
-        if !chain(out, receiver).is_some_and(|r| routerish(&r)) {
-            return None;
-        }
+        let router = router_of(out, receiver)?;
         let args = named_children(object.child_by_field_name("arguments")?);
-        return args.first().and_then(|a| literal(out, *a));
+        return args
+            .first()
+            .and_then(|a| literal(out, *a))
+            .map(|path| (path, router));
     }
     if ROUTE_METHODS.contains(&property.to_ascii_lowercase().as_str()) {
         return route_path(out, receiver, depth + 1);

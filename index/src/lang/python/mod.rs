@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use crate::syntax::{MAX_DEPTH, Out, join_path, line, named_children};
-use crate::rows::{Endpoint, Ref};
+use crate::rows::{Binding, Endpoint, Mount, Ref};
 
 /// Decorator methods that declare a route, and the HTTP method they imply.
 const ROUTE_DECORATORS: &[(&str, &str)] = &[
@@ -49,6 +49,13 @@ pub fn extract(out: &mut Out<'_>, root: Node<'_>, path: &str) {
     };
     py.prepass(root);
     py.visit(root, 0);
+    // Imports only matter where routers are declared or mounted, and in packages' `__init__.py`
+    // (which re-export); elsewhere they would only fill the index.
+    let rows = &mut py.out.rows;
+    let package = path == "__init__.py" || path.ends_with("/__init__.py");
+    if rows.api_endpoints.is_empty() && rows.route_mounts.is_empty() && !package {
+        rows.route_bindings.retain(|b| b.kind != "import");
+    }
 }
 
 impl Py<'_, '_> {
@@ -62,6 +69,15 @@ impl Py<'_, '_> {
                 {
                     self.imports_fastapi = true;
                 }
+                "class_definition" => self.class_constants(statement),
+                "decorated_definition" => {
+                    if let Some(class) = statement
+                        .child_by_field_name("definition")
+                        .filter(|d| d.kind() == "class_definition")
+                    {
+                        self.class_constants(class);
+                    }
+                }
                 "expression_statement" => {
                     let Some(assign) = statement.named_child(0) else {
                         continue;
@@ -69,32 +85,115 @@ impl Py<'_, '_> {
                     if assign.kind() != "assignment" {
                         continue;
                     }
-                    let (Some(left), Some(right)) = (
-                        assign.child_by_field_name("left"),
-                        assign.child_by_field_name("right"),
-                    ) else {
-                        continue;
-                    };
-                    if left.kind() != "identifier" || right.kind() != "call" {
-                        continue;
+                    self.module_binding(assign);
+                    if let Some((name, router)) = self.router_assignment(assign) {
+                        self.routers.insert(name, router);
                     }
-                    let Some(func) = right.child_by_field_name("function") else {
-                        continue;
-                    };
-                    let callee = self.out.text(func);
-                    let last = callee.rsplit('.').next().unwrap_or(callee);
-                    let (framework, prefix_key) = match last {
-                        "APIRouter" => ("fastapi", "prefix"),
-                        "FastAPI" => ("fastapi", "root_path"),
-                        "Blueprint" => ("flask", "url_prefix"),
-                        "Flask" => ("flask", ""),
-                        _ => continue,
-                    };
-                    let prefix = self.keyword_string(right, prefix_key).unwrap_or_default();
-                    self.routers
-                        .insert(self.out.text(left).to_owned(), Router { prefix, framework });
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// `router = APIRouter(prefix="/items")`, `bp = Blueprint(..., url_prefix=...)`: the name and
+    /// the router.
+    fn router_assignment(&self, assign: Node<'_>) -> Option<(String, Router)> {
+        let left = assign.child_by_field_name("left")?;
+        let right = assign.child_by_field_name("right")?;
+        if left.kind() != "identifier" || right.kind() != "call" {
+            return None;
+        }
+        let func = right.child_by_field_name("function")?;
+        let callee = self.out.text(func);
+        let last = callee.rsplit('.').next().unwrap_or(callee);
+        let (framework, prefix_key) = match last {
+            "APIRouter" => ("fastapi", "prefix"),
+            "FastAPI" => ("fastapi", "root_path"),
+            "Blueprint" => ("flask", "url_prefix"),
+            "Flask" => ("flask", ""),
+            _ => return None,
+        };
+        let prefix = self.keyword_string(right, prefix_key).unwrap_or_default();
+        Some((self.out.text(left).to_owned(), Router { prefix, framework }))
+    }
+
+    /// A router name as this file's routes and mounts know it: `name`, or `function/name` for
+    /// a router made inside a function (so that the `bp` of one test is not another's).
+    fn scoped(&self, name: &str) -> String {
+        let head = name.split('.').next().unwrap_or(name);
+        for function in self.out.functions.iter().rev() {
+            let local = format!("{function}/{head}");
+            if self.routers.contains_key(&local) {
+                return format!("{local}{}", &name[head.len()..]);
+            }
+        }
+        name.to_owned()
+    }
+
+    /// Module-level names route resolution may follow: `API_PREFIX = "/api"` (a constant),
+    /// `settings = Settings()` and `router = api_router` (aliases).
+    fn module_binding(&mut self, assign: Node<'_>) {
+        let (Some(left), Some(right)) = (
+            assign.child_by_field_name("left"),
+            assign.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        if left.kind() != "identifier" {
+            return;
+        }
+        let name = self.out.text(left).to_owned();
+        if let Some(value) = self.literal(right).filter(|v| v.starts_with('/')) {
+            self.binding(assign, "const", name, String::new(), value);
+            return;
+        }
+        let target = match right.kind() {
+            "identifier" | "attribute" => self.chain(right),
+            "call" => right
+                .child_by_field_name("function")
+                .and_then(|f| self.chain(f))
+                .filter(|callee| {
+                    let last = callee.rsplit('.').next().unwrap_or(callee);
+                    // An instance of a class (its attributes are the class's); routers and
+                    // applications are routers of their own.
+                    last.starts_with(|c: char| c.is_ascii_uppercase())
+                        && !matches!(last, "APIRouter" | "FastAPI" | "Blueprint" | "Flask")
+                }),
+            _ => None,
+        };
+        if let Some(target) = target {
+            self.binding(assign, "alias", name, String::new(), target);
+        }
+    }
+
+    /// `class Settings: API_V1_STR: str = "/api/v1"`: constants named `Settings.API_V1_STR`.
+    fn class_constants(&mut self, class: Node<'_>) {
+        let (Some(name), Some(body)) = (
+            class.child_by_field_name("name"),
+            class.child_by_field_name("body"),
+        ) else {
+            return;
+        };
+        let class_name = self.out.text(name).to_owned();
+        for statement in named_children(body) {
+            let Some(assign) = statement
+                .named_child(0)
+                .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
+            else {
+                continue;
+            };
+            let (Some(left), Some(right)) = (
+                assign.child_by_field_name("left"),
+                assign.child_by_field_name("right"),
+            ) else {
+                continue;
+            };
+            if left.kind() != "identifier" {
+                continue;
+            }
+            if let Some(value) = self.literal(right).filter(|v| v.starts_with('/')) {
+                let name = format!("{class_name}.{}", self.out.text(left));
+                self.binding(assign, "const", name, String::new(), value);
             }
         }
     }
@@ -359,8 +458,28 @@ impl Py<'_, '_> {
                 value: self.out.text(module).to_owned(),
             });
             let bound_name = self.out.text(bound).to_owned();
+            let module_name = self.out.text(module).to_owned();
+            self.binding(node, "import", bound_name.clone(), module_name, String::new());
             self.out.symbol(bound, name, bound_name, "import");
         }
+    }
+
+    /// Records what a name means, for resolving routers and prefixes across files.
+    fn binding(
+        &mut self,
+        at: Node<'_>,
+        kind: &'static str,
+        name: String,
+        module: String,
+        target: String,
+    ) {
+        self.out.rows.route_bindings.push(Binding {
+            line: line(at),
+            kind,
+            name,
+            module,
+            target,
+        });
     }
 
     fn import_from(&mut self, node: Node<'_>) {
@@ -376,13 +495,21 @@ impl Py<'_, '_> {
             if Some(name) == module {
                 continue;
             }
-            let bound = match name.kind() {
-                "dotted_name" => Some(name),
-                "aliased_import" => name.child_by_field_name("alias"),
-                _ => None,
+            let (imported, bound) = match name.kind() {
+                "dotted_name" => (Some(name), Some(name)),
+                "aliased_import" => (
+                    name.child_by_field_name("name"),
+                    name.child_by_field_name("alias"),
+                ),
+                _ => (None, None),
             };
             if let Some(bound) = bound {
                 let bound_name = self.out.text(bound).to_owned();
+                if let (Some(module), Some(imported)) = (module, imported) {
+                    let module = self.out.text(module).to_owned();
+                    let target = self.out.text(imported).to_owned();
+                    self.binding(node, "import", bound_name.clone(), module, target);
+                }
                 self.out.symbol(bound, name, bound_name, "import");
             }
         }
@@ -509,6 +636,7 @@ impl Py<'_, '_> {
         let Some(path) = path else {
             return;
         };
+        let receiver = self.scoped(&receiver);
         let router = self.routers.get(&receiver).cloned();
         if router.is_none() && !path.starts_with('/') {
             return;
@@ -530,6 +658,7 @@ impl Py<'_, '_> {
                 path: full_path.clone(),
                 handler_function: handler.clone(),
                 framework,
+                router: receiver.clone(),
             });
         }
     }
@@ -564,6 +693,7 @@ impl Py<'_, '_> {
         let Some(receiver) = callee.strip_suffix(".add_url_rule") else {
             return;
         };
+        let receiver = &self.scoped(receiver);
         let Some(path) = args
             .first()
             .filter(|a| a.kind() != "keyword_argument")
@@ -598,11 +728,17 @@ impl Py<'_, '_> {
                 path: full_path.clone(),
                 handler_function: handler.clone(),
                 framework: "flask",
+                router: receiver.to_owned(),
             });
         }
     }
 
     fn assignment(&mut self, node: Node<'_>, depth: usize) {
+        if let Some(function) = self.out.functions.last()
+            && let Some((name, router)) = self.router_assignment(node)
+        {
+            self.routers.insert(format!("{function}/{name}"), router);
+        }
         let left = node.child_by_field_name("left");
         let right = node.child_by_field_name("right");
         let source = right.map(|r| self.out.expr(r));
@@ -744,6 +880,7 @@ impl Py<'_, '_> {
             self.django_route(node, &callee, &args);
         }
         self.url_rule(node, &callee, &args);
+        self.mount(node, &callee, &args);
         match func.kind() {
             "attribute" => {
                 if let Some(object) = func.child_by_field_name("object") {
@@ -759,6 +896,56 @@ impl Py<'_, '_> {
         if let Some(args_node) = args_node {
             self.visit(args_node, depth);
         }
+    }
+
+    /// FastAPI `app.include_router(router, prefix=...)`, Flask
+    /// `app.register_blueprint(bp, url_prefix=...)`: the router served under the prefix, itself
+    /// under the parent's own prefix (`APIRouter(prefix=...)`, `Blueprint(url_prefix=...)`).
+    fn mount(&mut self, node: Node<'_>, callee: &str, args: &[Node<'_>]) {
+        let (parent, key, framework) = if let Some(p) = callee.strip_suffix(".include_router") {
+            (p, "prefix", "fastapi")
+        } else if let Some(p) = callee.strip_suffix(".register_blueprint") {
+            (p, "url_prefix", "flask")
+        } else {
+            return;
+        };
+        let Some(child) = args
+            .iter()
+            .find(|a| a.kind() != "keyword_argument")
+            .and_then(|a| self.chain(*a))
+        else {
+            return;
+        };
+        let child = self.scoped(&child);
+        let parent = &self.scoped(parent);
+        let outer = self
+            .routers
+            .get(parent)
+            .map_or(String::new(), |r| r.prefix.clone());
+        let value = args
+            .iter()
+            .filter(|a| a.kind() == "keyword_argument")
+            .find(|a| {
+                a.child_by_field_name("name")
+                    .is_some_and(|n| self.out.text(n) == key)
+            })
+            .and_then(|a| a.child_by_field_name("value"));
+        let (prefix, prefix_expr) = match value {
+            None => (Some(outer.clone()), String::new()),
+            Some(value) => match self.literal(value) {
+                Some(literal) => (Some(join_path(&outer, &literal)), String::new()),
+                None => (None, self.out.expr(value)),
+            },
+        };
+        self.out.rows.route_mounts.push(Mount {
+            line: line(node),
+            framework,
+            parent: parent.to_owned(),
+            prefix,
+            prefix_expr,
+            outer,
+            child,
+        });
     }
 
     /// Django: `path("users/<int:id>/", views.user, name="user")` in `urls.py`.
@@ -782,6 +969,7 @@ impl Py<'_, '_> {
             path: route,
             handler_function: handler,
             framework: "django",
+            router: String::new(),
         });
     }
 }

@@ -13,7 +13,7 @@
 use tree_sitter::Node;
 
 use crate::syntax::{MAX_DEPTH, Member, Out, children, join_path, line, named_children, unescape};
-use crate::rows::{Endpoint, Ref};
+use crate::rows::{Binding, Endpoint, Mount, Ref};
 
 /// How Rust spells `a.b`.
 const MEMBER: Member = Member {
@@ -49,12 +49,28 @@ struct Nest {
     children: Vec<String>,
 }
 
+/// `parent.nest("/prefix", other::router())` of a router this file does not build: a mount
+/// for [`crate::routes`] to resolve across files.
+struct Foreign {
+    line: u32,
+    parents: Vec<String>,
+    /// The prefixes of the routers it is nested in inline.
+    outer: String,
+    /// The literal prefix, else the prefix as written in `prefix_expr`.
+    prefix: Option<String>,
+    prefix_expr: String,
+    child: String,
+}
+
 struct Rs<'o, 'a> {
     out: &'o mut Out<'a>,
     /// The file uses Rocket: attribute routes are Rocket's, not actix-web's.
     rocket: bool,
     sites: Vec<Site>,
     nests: Vec<Nest>,
+    foreign: Vec<Foreign>,
+    /// The functions this file defines.
+    functions: std::collections::HashSet<String>,
 }
 
 /// Extracts every row of a Rust file.
@@ -64,9 +80,16 @@ pub fn extract(out: &mut Out<'_>, root: Node<'_>) {
         rocket: false,
         sites: Vec::new(),
         nests: Vec::new(),
+        foreign: Vec::new(),
+        functions: std::collections::HashSet::new(),
     };
     rs.visit(root, 0);
     rs.resolve_routes();
+    // Imports only matter where routers are built or nested.
+    let rows = &mut rs.out.rows;
+    if rows.api_endpoints.is_empty() && rows.route_mounts.is_empty() {
+        rows.route_bindings.retain(|b| b.kind != "import");
+    }
 }
 
 impl Rs<'_, '_> {
@@ -131,7 +154,15 @@ impl Rs<'_, '_> {
                 }
             }
             "mod_item" => {
-                self.declared(node, "module");
+                if let Some(name) = self.declared(node, "module")
+                    && node.child_by_field_name("body").is_none()
+                {
+                    // `mod routes;`: the file `routes.rs` beside this module.
+                    self.binding(node, "import", name, "self".to_owned(), String::new());
+                    if let Some(last) = self.out.rows.route_bindings.last_mut() {
+                        last.module = format!("self::{}", last.name);
+                    }
+                }
                 if let Some(body) = node.child_by_field_name("body") {
                     self.visit(body, depth);
                 }
@@ -161,6 +192,9 @@ impl Rs<'_, '_> {
                 if let Some(name) = self.declared(node, kind)
                     && let Some(value) = node.child_by_field_name("value")
                 {
+                    if let Some(text) = literal(self.out, value).filter(|v| v.starts_with('/')) {
+                        self.binding(node, "const", name.clone(), String::new(), text);
+                    }
                     let name_node = node.child_by_field_name("name").unwrap_or(node);
                     self.out.usage(name_node, name.clone(), "write");
                     self.out.assignment(name_node, name, self.out.expr(value));
@@ -339,6 +373,9 @@ impl Rs<'_, '_> {
         let kind = if method { "method" } else { "function" };
         self.out.symbol(name_node, node, name.clone(), kind);
         self.attribute_routes(node, &name);
+        if !method {
+            self.functions.insert(name.clone());
+        }
         let qualified = if method {
             self.out.qualified(&name)
         } else {
@@ -432,8 +469,29 @@ impl Rs<'_, '_> {
             value: path.to_owned(),
         });
         if let Some(bound) = bound {
+            if let Some((module, target)) = path.rsplit_once("::") {
+                self.binding(at, "import", bound.clone(), module.to_owned(), target.to_owned());
+            }
             self.out.symbol(at, statement, bound, "import");
         }
+    }
+
+    /// Records what a name means, for resolving routers and prefixes across files.
+    fn binding(
+        &mut self,
+        at: Node<'_>,
+        kind: &'static str,
+        name: String,
+        module: String,
+        target: String,
+    ) {
+        self.out.rows.route_bindings.push(Binding {
+            line: line(at),
+            kind,
+            name,
+            module,
+            target,
+        });
     }
 
     fn let_declaration(&mut self, node: Node<'_>, depth: usize) {
@@ -1061,7 +1119,9 @@ impl Rs<'_, '_> {
                 self.site(&place, at, "ALL".to_owned(), &path, handler, "actix-web");
             }
             ("nest" | "nest_service", [prefix, child]) => {
-                let Some(prefix) = literal(self.out, *prefix) else {
+                let literal_prefix = literal(self.out, *prefix);
+                self.foreign(call, literal_prefix.clone(), *prefix, *child);
+                let Some(prefix) = literal_prefix else {
                     return;
                 };
                 let children = self.named_routers(*child);
@@ -1073,11 +1133,50 @@ impl Rs<'_, '_> {
                 self.nest(call, "", children);
             }
             ("merge" | "service" | "configure", [child]) => {
+                if self.out.text(field) == "merge" {
+                    self.foreign(call, Some(String::new()), *child, *child);
+                }
                 let children = self.named_routers(*child);
                 self.nest(call, "", children);
             }
             _ => {}
         }
+    }
+
+    /// `.nest(prefix, routes::router())` (or `.merge(...)`) of a function this file does not
+    /// define: kept for resolution across files.
+    fn foreign(&mut self, call: Node<'_>, prefix: Option<String>, prefix_node: Node<'_>, child: Node<'_>) {
+        if child.kind() != "call_expression" {
+            return;
+        }
+        let Some(callee) = child
+            .child_by_field_name("function")
+            .filter(|f| matches!(f.kind(), "identifier" | "scoped_identifier"))
+            .and_then(|f| self.chain(f))
+        else {
+            return;
+        };
+        let name = callee.rsplit("::").next().unwrap_or(&callee);
+        if matches!(name, "new" | "default" | "scope" | "resource") {
+            return;
+        }
+        let place = self.climb(call);
+        let mut outer = String::new();
+        for part in &place.prefixes {
+            outer = join_path(&outer, part);
+        }
+        let prefix_expr = match prefix {
+            Some(_) => String::new(),
+            None => self.out.expr(prefix_node),
+        };
+        self.foreign.push(Foreign {
+            line: line(call),
+            parents: place.owners,
+            outer,
+            prefix,
+            prefix_expr,
+            child: callee,
+        });
     }
 
     fn nest(&mut self, call: Node<'_>, prefix: &str, children: Vec<String>) {
@@ -1116,6 +1215,7 @@ impl Rs<'_, '_> {
                 path: full,
                 handler_function: handler,
                 framework,
+                router: String::new(),
             },
             owners: place.owners.clone(),
         });
@@ -1232,6 +1332,7 @@ impl Rs<'_, '_> {
                         path: path.clone(),
                         handler_function: Some(name.to_owned()),
                         framework,
+                        router: String::new(),
                     },
                     owners: vec![format!("attr:{name}")],
                 });
@@ -1239,23 +1340,55 @@ impl Rs<'_, '_> {
         }
     }
 
-    /// Writes every route with each prefix its routers are nested under in this file.
+    /// Writes every route with each prefix its routers are nested under in this file, and the
+    /// function at the top of that nesting (which other files may nest further); then the
+    /// nestings of routers built in other files, from those same tops.
     fn resolve_routes(&mut self) {
         let sites = std::mem::take(&mut self.sites);
         for site in sites {
             // Bounds the walk over nestings: a hostile file cannot make it explode.
             let mut budget = 10_000;
-            for prefix in self.prefixes_of(&site.owners, 0, &mut budget) {
+            for (prefix, top) in self.prefixes_of(&site.owners, 0, &mut budget) {
                 let mut endpoint = site.endpoint.clone();
                 endpoint.path = join_path(&prefix, &endpoint.path);
+                endpoint.router = top;
                 self.out.rows.api_endpoints.push(endpoint);
+            }
+        }
+        let foreign = std::mem::take(&mut self.foreign);
+        // A function of this file is nested in this file already.
+        for mount in foreign
+            .into_iter()
+            .filter(|m| m.child.contains("::") || !self.functions.contains(&m.child))
+        {
+            let mut budget = 10_000;
+            for (prefix, top) in self.prefixes_of(&mount.parents, 0, &mut budget) {
+                if top.is_empty() && !prefix.is_empty() {
+                    continue;
+                }
+                let outer = join_path(&prefix, &mount.outer);
+                self.out.rows.route_mounts.push(Mount {
+                    line: mount.line,
+                    framework: "axum",
+                    parent: top,
+                    prefix: mount.prefix.as_ref().map(|p| join_path(&outer, p)),
+                    prefix_expr: mount.prefix_expr.clone(),
+                    outer,
+                    child: mount.child.clone(),
+                });
             }
         }
     }
 
-    /// The prefixes the routers `owners` are served under: one per nesting path, `""` when
-    /// nothing in the file nests them.
-    fn prefixes_of(&self, owners: &[String], depth: usize, budget: &mut usize) -> Vec<String> {
+    /// The prefixes the routers `owners` are served under, each with the function at the top
+    /// of its nesting in this file: one per nesting path, `("", top)` when nothing in the file
+    /// nests them.
+    fn prefixes_of(
+        &self,
+        owners: &[String],
+        depth: usize,
+        budget: &mut usize,
+    ) -> Vec<(String, String)> {
         let mut found = Vec::new();
         if depth < 16 {
             for nest in &self.nests {
@@ -1264,14 +1397,19 @@ impl Rs<'_, '_> {
                 }
                 *budget -= 1;
                 if nest.children.iter().any(|c| owners.contains(c)) {
-                    for outer in self.prefixes_of(&nest.parents, depth + 1, budget) {
-                        found.push(join_path(&outer, &nest.prefix));
+                    for (outer, top) in self.prefixes_of(&nest.parents, depth + 1, budget) {
+                        found.push((join_path(&outer, &nest.prefix), top));
                     }
                 }
             }
         }
         if found.is_empty() {
-            found.push(String::new());
+            let top = owners
+                .iter()
+                .find_map(|o| o.strip_prefix("fn:"))
+                .unwrap_or_default()
+                .to_owned();
+            found.push((String::new(), top));
         }
         found.sort();
         found.dedup();
