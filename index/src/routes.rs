@@ -188,7 +188,17 @@ pub fn resolve(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
         let chains = cache.entry(key.clone()).or_insert_with(|| {
             let mut budget = MOUNT_BUDGET;
             let mut stack = vec![key.clone()];
-            resolver.chains(&key, 0, &mut stack, &mut budget)
+            let chains = resolver.chains(&key, 0, &mut stack, &mut budget);
+            if chains.is_empty() {
+                // Never dropped: the route is kept at its own path, and says why.
+                return vec![Chain {
+                    unresolved: Some(
+                        "mounted only through a cycle of routers; no prefix from a root".to_owned(),
+                    ),
+                    ..Chain::default()
+                }];
+            }
+            chains
         });
         for chain in chains.iter() {
             let status = match (&chain.unresolved, chain.steps.is_empty()) {
@@ -243,46 +253,52 @@ impl Resolver<'_> {
         stack: &mut Vec<Key>,
         budget: &mut usize,
     ) -> Vec<Chain> {
+        let Some(mounts) = self.by_child.get(key) else {
+            // Nobody mounts it: served as its file declares it.
+            return vec![Chain::default()];
+        };
+        if depth >= MAX_MOUNT_DEPTH {
+            return vec![Chain {
+                unresolved: Some(format!(
+                    "mounted more than {MAX_MOUNT_DEPTH} routers deep; the outer prefixes are not followed"
+                )),
+                ..Chain::default()
+            }];
+        }
         let mut found = Vec::new();
-        if depth < MAX_MOUNT_DEPTH
-            && let Some(mounts) = self.by_child.get(key)
-        {
-            for &i in mounts {
-                if *budget == 0 {
-                    break;
-                }
-                *budget -= 1;
-                let mount = &self.mounts[i];
-                let Some(parent) = self.parents.get(i).cloned().flatten() else {
-                    continue;
-                };
-                // A cycle (`a` mounts `b` mounts `a`) adds nothing.
-                if stack.contains(&parent) {
-                    continue;
-                }
-                let (prefix, shown, unresolved) = self.prefix(mount);
-                stack.push(parent.clone());
-                for mut chain in self.chains(&parent, depth + 1, stack, budget) {
-                    chain.prefix = join_path(&chain.prefix, &prefix);
-                    chain.steps.push(format!("{}:{} {shown}", mount.file, mount.line));
-                    if chain.unresolved.is_none() {
-                        chain.unresolved.clone_from(&unresolved);
-                    }
-                    found.push(chain);
-                }
-                stack.pop();
+        for &i in mounts {
+            if *budget == 0 {
+                break;
             }
+            *budget -= 1;
+            let mount = &self.mounts[i];
+            let Some(parent) = self.parents.get(i).cloned().flatten() else {
+                continue;
+            };
+            // A cycle (`a` mounts `b` mounts `a`) serves nothing new.
+            if stack.contains(&parent) {
+                continue;
+            }
+            let (prefix, shown, unresolved) = self.prefix(mount);
+            stack.push(parent.clone());
+            for mut chain in self.chains(&parent, depth + 1, stack, budget) {
+                chain.prefix = join_path(&chain.prefix, &prefix);
+                chain.steps.push(format!("{}:{} {shown}", mount.file, mount.line));
+                if chain.unresolved.is_none() {
+                    chain.unresolved.clone_from(&unresolved);
+                }
+                found.push(chain);
+            }
+            stack.pop();
         }
-        if found.is_empty() {
-            found.push(Chain::default());
-        }
+        // Mounted only inside a cycle (or beyond the budget): no way in from a root.
         found
     }
 
     /// The prefix a mount adds, how to show it, and why it is unresolved if it is.
     fn prefix(&self, mount: &Mount) -> (String, String, Option<String>) {
         if let Some(prefix) = &mount.prefix {
-            let shown = if prefix.is_empty() { "+''" } else { prefix };
+            let shown = if prefix.is_empty() { "(no prefix)" } else { prefix };
             return (prefix.clone(), shown.to_owned(), None);
         }
         let expr = mount.prefix_expr.as_str();

@@ -625,3 +625,110 @@ fn an_incremental_refresh_leaves_exactly_what_a_full_rebuild_writes() {
     // mtimes are equal (same files); everything else must match too.
     assert_eq!(incremental, dump(&full_db));
 }
+
+/// Every `api_endpoints` row of an index, as the snapshot shows it.
+fn endpoints(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT file, line, method, path, pattern, prefix_status, unresolved, mounts FROM api_endpoints ORDER BY file, line, method, path",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        let mut row = format!(
+            "{}:{} {} {} (declared {}, {})",
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+        );
+        if let Some(reason) = r.get::<_, Option<String>>(6)? {
+            row.push_str(&format!(" unresolved: {reason}"));
+        }
+        if let Some(mounts) = r.get::<_, Option<String>>(7)? {
+            row.push_str(&format!(" via {mounts}"));
+        }
+        Ok(row)
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+fn indexed_routes_fixture() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("routes"), tmp.path());
+    let db = tmp.path().join(".pf/repo_index.db");
+    super::refresh(tmp.path(), &db, &super::IndexOptions::default()).unwrap();
+    (tmp, db)
+}
+
+/// Routes with their full path across files: FastAPI `include_router` with a settings prefix,
+/// Flask blueprints, Express `use` through `require`/`import` and default exports, axum
+/// `.nest` of routers built in other modules; cycles, unresolvable prefixes, double mounts.
+#[test]
+fn routes_fixture_full_paths() {
+    let (_tmp, db) = indexed_routes_fixture();
+    insta::assert_yaml_snapshot!(endpoints(&db));
+}
+
+#[test]
+fn an_edit_in_one_file_changes_full_paths_in_another() {
+    let (tmp, db) = indexed_routes_fixture();
+    let has = |db: &Path, needle: &str| endpoints(db).iter().any(|e| e.contains(needle));
+    assert!(has(&db, "GET /api/v1/items/ "));
+    // The settings default moves: the items routes move with it, on refresh.
+    let config = tmp.path().join("fastapi/app/core/config.py");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("/api/v1", "/api/v2")).unwrap();
+    super::refresh(tmp.path(), &db, &super::IndexOptions::default()).unwrap();
+    assert!(has(&db, "GET /api/v2/items/ "));
+    assert!(!has(&db, "/api/v1/items"));
+    // The mount goes: the routes stay, at their own path.
+    let main = tmp.path().join("fastapi/app/main.py");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, text.replace("app.include_router(", "print(")).unwrap();
+    super::refresh(tmp.path(), &db, &super::IndexOptions::default()).unwrap();
+    assert!(has(&db, "GET /items/ (declared /items/, resolved)"));
+    assert!(!has(&db, "/api/v2/items"));
+    // Incremental and full agree.
+    let full = tmp.path().join(".pf/full.db");
+    super::refresh(
+        tmp.path(),
+        &full,
+        &super::IndexOptions {
+            full: true,
+            ..super::IndexOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(endpoints(&db), endpoints(&full));
+}
+
+#[test]
+fn hostile_mount_chains_end() {
+    // Each router mounts the next and the last the first; a thousand files deep.
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 1000;
+    for i in 0..n {
+        let next = (i + 1) % n;
+        std::fs::write(
+            tmp.path().join(format!("r{i}.js")),
+            format!(
+                "const next = require('./r{next}');\nconst router = Router();\nrouter.use('/p{i}', next);\nrouter.get('/x', h);\nmodule.exports = router;\n"
+            ),
+        )
+        .unwrap();
+    }
+    let db = tmp.path().join(".pf/repo_index.db");
+    super::refresh(tmp.path(), &db, &super::IndexOptions::default()).unwrap();
+    // Every route is kept, each with a bounded chain of prefixes.
+    let rows = endpoints(&db);
+    assert!(rows.len() >= n, "{}", rows.len());
+    assert!(rows.iter().all(|r| {
+        let path = r.split(' ').nth(2).unwrap();
+        path.matches("/p").count() <= 16
+    }));
+}

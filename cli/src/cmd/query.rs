@@ -85,6 +85,17 @@ pub struct Hit {
     /// More about it (parent, handler, caller...), if anything.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Routes: how the full path was assembled, if it is mounted elsewhere (`file:line prefix`
+    /// steps, outermost first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mounts: Option<String>,
+    /// Routes: the path as its own file declares it, when prefixes were added elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// Routes: why a prefix could not be resolved statically (the path then shows it as
+    /// `{expression}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unresolved: Option<String>,
 }
 
 /// The answer to a query.
@@ -141,7 +152,7 @@ fn answer(index: &SqliteIndex, args: &Args) -> anyhow::Result<Answer> {
         (
             "api",
             p,
-            "SELECT file, line, method, path, coalesce(handler_function, '') || CASE WHEN framework <> '' THEN ' (' || framework || ')' ELSE '' END FROM api_endpoints WHERE path LIKE ?1 ESCAPE '\\' ORDER BY file, line, method",
+            "SELECT file, line, method, path, coalesce(handler_function, '') || CASE WHEN framework <> '' THEN ' (' || framework || ')' ELSE '' END, mounts, CASE WHEN pattern <> path THEN pattern END, unresolved FROM api_endpoints WHERE path LIKE ?1 ESCAPE '\\' OR pattern LIKE ?1 ESCAPE '\\' ORDER BY file, line, method, path",
         )
     } else if let Some(p) = &args.component {
         (
@@ -213,6 +224,9 @@ fn answer(index: &SqliteIndex, args: &Args) -> anyhow::Result<Answer> {
                 kind: row.get(2)?,
                 name: row.get(3)?,
                 detail: row.get::<_, Option<String>>(4)?.filter(|d| !d.is_empty()),
+                mounts: optional(row, 5)?,
+                pattern: optional(row, 6)?,
+                unresolved: optional(row, 7)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()
@@ -222,6 +236,14 @@ fn answer(index: &SqliteIndex, args: &Args) -> anyhow::Result<Answer> {
         pattern: pattern.clone(),
         results,
     })
+}
+
+/// Column `i` of a row that may not have it (only route answers do).
+fn optional(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
+    if i >= row.as_ref().column_count() {
+        return Ok(None);
+    }
+    Ok(row.get::<_, Option<String>>(i)?.filter(|v| !v.is_empty()))
 }
 
 fn render(answer: &Answer) -> String {
@@ -236,6 +258,15 @@ fn render(answer: &Answer) -> String {
             let _ = write!(out, "  ({detail})");
         }
         out.push('\n');
+        if let Some(pattern) = &hit.pattern {
+            let _ = writeln!(out, "    declared as {pattern}");
+        }
+        if let Some(mounts) = &hit.mounts {
+            let _ = writeln!(out, "    mounted at {mounts}");
+        }
+        if let Some(reason) = &hit.unresolved {
+            let _ = writeln!(out, "    unresolved: {reason}");
+        }
     }
     let _ = writeln!(out, "{} results", answer.results.len());
     out

@@ -18,13 +18,13 @@ const ROUTE_METHODS: &[&str] = &[
 pub fn extract(out: &mut Out<'_>, root: Node<'_>, path: &str) {
     module_routers(out, root);
     visit(out, root, 0);
-    // Imports only matter where routers are declared or mounted, and in `index` files (which
-    // re-export); elsewhere they would only fill the index.
+    // Imports and exports only matter where routers are declared or mounted, and in `index`
+    // files (which re-export); elsewhere they would only fill the index.
     let rows = &mut out.rows;
     let file = path.rsplit('/').next().unwrap_or(path);
     if rows.api_endpoints.is_empty() && rows.route_mounts.is_empty() && !file.starts_with("index.")
     {
-        rows.route_bindings.retain(|b| b.kind != "import");
+        rows.route_bindings.retain(|b| b.kind == "const");
     }
 }
 
@@ -905,11 +905,23 @@ fn router_of(out: &Out<'_>, receiver: Node<'_>) -> Option<String> {
         let known = out.routers.iter().any(|r| r.starts_with(&format!("{name}@")));
         return (known || routerish(out, &name)).then(|| scoped(out, receiver, name));
     }
-    if !is_router_constructor(out, receiver) {
+    // Down a fluent chain (`Router().get(...).use(...)`) to the call it starts with.
+    let mut start = receiver;
+    for _ in 0..MAX_DEPTH {
+        match start
+            .child_by_field_name("function")
+            .filter(|f| start.kind() == "call_expression" && f.kind() == "member_expression")
+            .and_then(|f| f.child_by_field_name("object"))
+        {
+            Some(object) => start = object,
+            None => break,
+        }
+    }
+    if !is_router_constructor(out, start) {
         return None;
     }
     // Up the fluent chain to the expression's end.
-    let mut current = receiver;
+    let mut current = start;
     for _ in 0..MAX_DEPTH {
         let Some(parent) = current.parent() else {
             return None;
@@ -1001,14 +1013,7 @@ fn express_mount(out: &mut Out<'_>, func: Node<'_>, object: Node<'_>, args: &[No
             Some(path) => (Some(path), String::new(), &args[1..]),
             None => match chain(out, *first) {
                 // A name that is a constant is a prefix; anything else is a router.
-                Some(name)
-                    if args.len() > 1
-                        && (name.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit() || c == '.')
-                            || name.to_ascii_lowercase().contains("prefix")
-                            || name.to_ascii_lowercase().contains("path")) =>
-                {
-                    (None, name, &args[1..])
-                }
+                Some(name) if args.len() > 1 && names_a_path(&name) => (None, name, &args[1..]),
                 _ if args.len() > 1 && !is_mountable(out, *first) => {
                     (None, out.expr(*first), &args[1..])
                 }
@@ -1045,6 +1050,20 @@ fn express_mount(out: &mut Out<'_>, func: Node<'_>, object: Node<'_>, args: &[No
             child: name,
         });
     }
+}
+
+/// Whether a name given first to `use` reads as a path rather than a middleware:
+/// `API_PREFIX`, `config.basePath`, `process.env.MOUNT`.
+fn names_a_path(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let lower = last.to_ascii_lowercase();
+    name.starts_with("process.env.")
+        || last
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+        || ["prefix", "path", "url", "base", "mount"]
+            .iter()
+            .any(|word| lower.contains(word))
 }
 
 /// Whether an argument of `use` can be a router: a name or a `require`.
