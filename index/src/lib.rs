@@ -261,8 +261,8 @@ fn update(
                     report.files_new += 1;
                     routes_changed = true;
                 } else {
-                    routes_changed |= writer::remove_file(&tx, &record.path, &mut counts)
-                        .with_context(db)?;
+                    routes_changed |=
+                        writer::remove_file(&tx, &record.path, &mut counts).with_context(db)?;
                     report.files_reindexed += 1;
                 }
                 routes_changed |= rows.has_route_facts();

@@ -131,8 +131,7 @@ pub fn resolve(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
         dirs.sort();
         dirs.dedup();
         facts.go_dirs = dirs;
-        let mut stmt =
-            tx.prepare("SELECT file, kind, name, module, target FROM route_bindings")?;
+        let mut stmt = tx.prepare("SELECT file, kind, name, module, target FROM route_bindings")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -283,7 +282,9 @@ impl Resolver<'_> {
             stack.push(parent.clone());
             for mut chain in self.chains(&parent, depth + 1, stack, budget) {
                 chain.prefix = join_path(&chain.prefix, &prefix);
-                chain.steps.push(format!("{}:{} {shown}", mount.file, mount.line));
+                chain
+                    .steps
+                    .push(format!("{}:{} {shown}", mount.file, mount.line));
                 if chain.unresolved.is_none() {
                     chain.unresolved.clone_from(&unresolved);
                 }
@@ -298,7 +299,11 @@ impl Resolver<'_> {
     /// The prefix a mount adds, how to show it, and why it is unresolved if it is.
     fn prefix(&self, mount: &Mount) -> (String, String, Option<String>) {
         if let Some(prefix) = &mount.prefix {
-            let shown = if prefix.is_empty() { "(no prefix)" } else { prefix };
+            let shown = if prefix.is_empty() {
+                "(no prefix)"
+            } else {
+                prefix
+            };
             return (prefix.clone(), shown.to_owned(), None);
         }
         let expr = mount.prefix_expr.as_str();
@@ -338,8 +343,7 @@ impl Facts {
         'follow: for _ in 0..MAX_NAME_STEPS {
             for k in (1..=segments.len()).rev() {
                 let head = segments[..k].join(".");
-                if self.consts.contains_key(&(scope.clone(), head.clone())) && k == segments.len()
-                {
+                if self.consts.contains_key(&(scope.clone(), head.clone())) && k == segments.len() {
                     break 'follow;
                 }
                 if let Some(target) = self.aliases.get(&(scope.clone(), head.clone())) {
@@ -403,16 +407,17 @@ impl Facts {
             return None;
         }
         let base = normalize(&format!("{}/{module}", dir_of(from)))?;
-        const EXTS: &[&str] = &[
-            ".js", ".ts", ".tsx", ".jsx", ".mjs", ".cjs", ".mts", ".cts",
-        ];
+        const EXTS: &[&str] = &[".js", ".ts", ".tsx", ".jsx", ".mjs", ".cjs", ".mts", ".cts"];
         if self.files.contains(&base) {
             return Some(base);
         }
         let stem = base.strip_suffix(".js").unwrap_or(&base);
         EXTS.iter()
             .map(|ext| format!("{stem}{ext}"))
-            .chain(EXTS.iter().map(|ext| format!("{}index{ext}", dir_prefix(&base))))
+            .chain(
+                EXTS.iter()
+                    .map(|ext| format!("{}index{ext}", dir_prefix(&base))),
+            )
             .find(|candidate| self.files.contains(candidate))
     }
 
@@ -469,9 +474,13 @@ impl Facts {
             }
         };
         if segments.is_empty() {
-            return [format!("{}main.rs", dir_prefix(&dir)), format!("{}lib.rs", dir_prefix(&dir)), format!("{}mod.rs", dir_prefix(&dir))]
-                .into_iter()
-                .find(|c| self.files.contains(c));
+            return [
+                format!("{}main.rs", dir_prefix(&dir)),
+                format!("{}lib.rs", dir_prefix(&dir)),
+                format!("{}mod.rs", dir_prefix(&dir)),
+            ]
+            .into_iter()
+            .find(|c| self.files.contains(c));
         }
         self.rust_file(&dir, &segments)
     }
@@ -508,7 +517,8 @@ impl Facts {
                 .zip(have.iter().rev())
                 .take_while(|(a, b)| a == b)
                 .count();
-            if common > 0 && best.is_none_or(|(n, d)| common > n || (common == n && dir.len() < d.len()))
+            if common > 0
+                && best.is_none_or(|(n, d)| common > n || (common == n && dir.len() < d.len()))
             {
                 best = Some((common, dir));
             }
@@ -618,7 +628,10 @@ mod tests {
 
     #[test]
     fn paths_and_references_split() {
-        assert_eq!(normalize("src/routes/../api/./x"), Some("src/api/x".to_owned()));
+        assert_eq!(
+            normalize("src/routes/../api/./x"),
+            Some("src/api/x".to_owned())
+        );
         assert_eq!(normalize("../x"), None);
         assert_eq!(ancestors("a/b/c.py"), vec!["a/b", "a", ""]);
         assert_eq!(split("routes::router"), vec!["routes", "router"]);

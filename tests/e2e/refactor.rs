@@ -254,3 +254,59 @@ pub fn migrate_polyglot(repo: &Repo) {
         repo.write(file, &migrated);
     }
 }
+
+/// Issue 12: a FastAPI route whose prefix is mounted in another file, from a settings class,
+/// is found by its full path; the spec passes only once the route is gone.
+#[test]
+fn issue_12_a_route_is_matched_by_the_full_path_its_mounts_give_it() {
+    let repo = Repo::fixture("index/routes");
+    repo.write(
+        "spec.yaml",
+        r#"refactor_name: Retire the v1 items API
+rules:
+  - id: items-v1-gone
+    description: /api/v1/items is no longer served
+    severity: high
+    match:
+      api_routes: ['/api/v1/items']
+"#,
+    );
+    let run = repo.aud(&["refactor", "--file", "spec.yaml", "--format", "json"]);
+    run.code(1);
+    let json = run.json();
+    let rule = &json["rules"][0];
+    assert_eq!(rule["status"], "needs_migration", "{json:#}");
+    let files: Vec<&str> = rule["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        !files.is_empty()
+            && files
+                .iter()
+                .all(|f| *f == "fastapi/app/api/routes/items.py"),
+        "{files:?}"
+    );
+
+    // `aud query --api` shows how the path was assembled.
+    let query = repo.aud(&["query", "--api", "/api/v1/items/", "--no-refresh"]);
+    query.ok();
+    assert!(
+        query
+            .stdout
+            .contains("mounted at fastapi/app/main.py:7 /api/v1 (settings.API_V1_STR)"),
+        "{}",
+        query.stdout
+    );
+
+    // The routes go; the router file stays.
+    repo.write(
+        "fastapi/app/api/routes/items.py",
+        "from fastapi import APIRouter\n\nrouter = APIRouter(prefix=\"/items\")\n",
+    );
+    let run = repo.aud(&["refactor", "--file", "spec.yaml", "--format", "json"]);
+    run.ok();
+    assert_eq!(run.json()["rules"][0]["status"], "clean");
+}

@@ -6,8 +6,8 @@
 
 use tree_sitter::Node;
 
-use crate::syntax::{MAX_DEPTH, Member, Out, children, named_children, strip_quotes};
 use crate::rows::{Binding, Endpoint, Mount, Ref};
+use crate::syntax::{MAX_DEPTH, Member, Out, children, named_children, strip_quotes};
 
 /// The HTTP methods Express routers expose as functions.
 const ROUTE_METHODS: &[&str] = &[
@@ -303,14 +303,28 @@ fn import_clause(out: &mut Out<'_>, clause: Node<'_>, module: &str) {
         match child.kind() {
             "identifier" => {
                 let name = out.text(child).to_owned();
-                binding(out, child, "import", name.clone(), module.to_owned(), "default".to_owned());
+                binding(
+                    out,
+                    child,
+                    "import",
+                    name.clone(),
+                    module.to_owned(),
+                    "default".to_owned(),
+                );
                 out.symbol(child, child, name, "import");
             }
             "namespace_import" => {
                 for ident in named_children(child) {
                     if ident.kind() == "identifier" {
                         let name = out.text(ident).to_owned();
-                        binding(out, ident, "import", name.clone(), module.to_owned(), String::new());
+                        binding(
+                            out,
+                            ident,
+                            "import",
+                            name.clone(),
+                            module.to_owned(),
+                            String::new(),
+                        );
                         out.symbol(ident, ident, name, "import");
                     }
                 }
@@ -327,7 +341,14 @@ fn import_clause(out: &mut Out<'_>, clause: Node<'_>, module: &str) {
                         let name = strip_quotes(out.text(bound)).to_owned();
                         if let Some(imported) = spec.child_by_field_name("name") {
                             let imported = strip_quotes(out.text(imported)).to_owned();
-                            binding(out, spec, "import", name.clone(), module.to_owned(), imported);
+                            binding(
+                                out,
+                                spec,
+                                "import",
+                                name.clone(),
+                                module.to_owned(),
+                                imported,
+                            );
                         }
                         out.symbol(bound, spec, name, "import");
                     }
@@ -364,7 +385,14 @@ fn export(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
             }
         } else {
             if default && let Some(name) = chain(out, child) {
-                binding(out, node, "alias", "default".to_owned(), String::new(), name);
+                binding(
+                    out,
+                    node,
+                    "alias",
+                    "default".to_owned(),
+                    String::new(),
+                    name,
+                );
             }
             visit(out, child, depth);
         }
@@ -615,7 +643,14 @@ fn required(out: &Out<'_>, value: Node<'_>) -> Option<(String, Option<String>)> 
     }
 }
 
-fn binding(out: &mut Out<'_>, at: Node<'_>, kind: &'static str, name: String, module: String, target: String) {
+fn binding(
+    out: &mut Out<'_>,
+    at: Node<'_>,
+    kind: &'static str,
+    name: String,
+    module: String,
+    target: String,
+) {
     out.rows.route_bindings.push(Binding {
         line: crate::syntax::line(at),
         kind,
@@ -762,7 +797,8 @@ fn exported(out: &mut Out<'_>, node: Node<'_>, left: Node<'_>, right: Node<'_>) 
                 "shorthand_property_identifier" => (out.text(pair), out.text(pair)),
                 "pair" => match (
                     pair.child_by_field_name("key"),
-                    pair.child_by_field_name("value").and_then(|v| chain(out, v)),
+                    pair.child_by_field_name("value")
+                        .and_then(|v| chain(out, v)),
                 ) {
                     (Some(k), Some(v)) if k.kind() == "property_identifier" => {
                         let key = out.text(k).to_owned();
@@ -885,7 +921,12 @@ fn enclosing_functions(node: Node<'_>) -> Vec<u32> {
 /// router made inside the function at `LINE` (so that the `app` of one test is not another's).
 fn scoped(out: &Out<'_>, at: Node<'_>, name: String) -> String {
     let head = name.split('.').next().unwrap_or(&name);
-    if out.routers.contains(head) || !out.routers.iter().any(|r| r.starts_with(&format!("{head}@"))) {
+    if out.routers.contains(head)
+        || !out
+            .routers
+            .iter()
+            .any(|r| r.starts_with(&format!("{head}@")))
+    {
         return name;
     }
     for line in enclosing_functions(at) {
@@ -902,7 +943,10 @@ fn scoped(out: &Out<'_>, at: Node<'_>, name: String) -> String {
 /// `module.exports = Router().use(...)`).
 fn router_of(out: &Out<'_>, receiver: Node<'_>) -> Option<String> {
     if let Some(name) = chain(out, receiver) {
-        let known = out.routers.iter().any(|r| r.starts_with(&format!("{name}@")));
+        let known = out
+            .routers
+            .iter()
+            .any(|r| r.starts_with(&format!("{name}@")));
         return (known || routerish(out, &name)).then(|| scoped(out, receiver, name));
     }
     // Down a fluent chain (`Router().get(...).use(...)`) to the call it starts with.
@@ -923,9 +967,7 @@ fn router_of(out: &Out<'_>, receiver: Node<'_>) -> Option<String> {
     // Up the fluent chain to the expression's end.
     let mut current = start;
     for _ in 0..MAX_DEPTH {
-        let Some(parent) = current.parent() else {
-            return None;
-        };
+        let parent = current.parent()?;
         match parent.kind() {
             "member_expression" | "call_expression" => {
                 current = parent;

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use crate::syntax::{MAX_DEPTH, Out, join_path, line, named_children};
 use crate::rows::{Binding, Endpoint, Mount, Ref};
+use crate::syntax::{MAX_DEPTH, Out, join_path, line, named_children};
 
 /// Decorator methods that declare a route, and the HTTP method they imply.
 const ROUTE_DECORATORS: &[(&str, &str)] = &[
@@ -459,7 +459,13 @@ impl Py<'_, '_> {
             });
             let bound_name = self.out.text(bound).to_owned();
             let module_name = self.out.text(module).to_owned();
-            self.binding(node, "import", bound_name.clone(), module_name, String::new());
+            self.binding(
+                node,
+                "import",
+                bound_name.clone(),
+                module_name,
+                String::new(),
+            );
             self.out.symbol(bound, name, bound_name, "import");
         }
     }

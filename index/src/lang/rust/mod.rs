@@ -12,8 +12,8 @@
 
 use tree_sitter::Node;
 
-use crate::syntax::{MAX_DEPTH, Member, Out, children, join_path, line, named_children, unescape};
 use crate::rows::{Binding, Endpoint, Mount, Ref};
+use crate::syntax::{MAX_DEPTH, Member, Out, children, join_path, line, named_children, unescape};
 
 /// How Rust spells `a.b`.
 const MEMBER: Member = Member {
@@ -470,7 +470,13 @@ impl Rs<'_, '_> {
         });
         if let Some(bound) = bound {
             if let Some((module, target)) = path.rsplit_once("::") {
-                self.binding(at, "import", bound.clone(), module.to_owned(), target.to_owned());
+                self.binding(
+                    at,
+                    "import",
+                    bound.clone(),
+                    module.to_owned(),
+                    target.to_owned(),
+                );
             }
             self.out.symbol(at, statement, bound, "import");
         }
@@ -1145,7 +1151,13 @@ impl Rs<'_, '_> {
 
     /// `.nest(prefix, routes::router())` (or `.merge(...)`) of a function this file does not
     /// define: kept for resolution across files.
-    fn foreign(&mut self, call: Node<'_>, prefix: Option<String>, prefix_node: Node<'_>, child: Node<'_>) {
+    fn foreign(
+        &mut self,
+        call: Node<'_>,
+        prefix: Option<String>,
+        prefix_node: Node<'_>,
+        child: Node<'_>,
+    ) {
         if child.kind() != "call_expression" {
             return;
         }
