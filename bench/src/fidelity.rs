@@ -78,6 +78,11 @@ const LANGUAGES: &[(&str, &str, &[&str])] = &[
             "type_identifier",
             "field_identifier",
             "shorthand_field_identifier",
+            // Rust's path keywords and macro metavariables name things too (`self.conn`).
+            "self",
+            "crate",
+            "super",
+            "metavariable",
         ],
     ),
 ];
@@ -239,10 +244,15 @@ fn aud_sites(
         .iter()
         .map(|n| format!("'{}'", n.replace('\'', "''")))
         .collect();
-    let yaml = format!(
-        "refactor_name: fidelity\nrules:\n  - id: names\n    description: sampled names\n    match:\n      identifiers: [{}]\n",
-        quoted.join(", ")
-    );
+    // One rule per name: a site found by two terms of one rule is one finding, and each name
+    // must be answered on its own.
+    let mut yaml = String::from("refactor_name: fidelity\nrules:\n");
+    for (i, name) in quoted.iter().enumerate() {
+        writeln!(
+            yaml,
+            "  - id: n{i}\n    description: sampled name\n    match:\n      identifiers: [{name}]"
+        )?;
+    }
     let spec = aud_core::spec::Spec::parse("fidelity.yaml", &yaml)
         .map_err(|e| anyhow::anyhow!("fidelity spec: {e:?}"))?;
     let evaluation = aud_core::engine::evaluate(&spec, index)?;

@@ -173,12 +173,12 @@ impl Term {
     /// The index columns this term is looked up in. An `identifiers` term that is one plain name
     /// (`draggingElement`, `AUTH0_DOMAIN`) searches only [`Source::Name`], which holds every
     /// identifier-like node of the code at its own line and column, and nothing else (never a
-    /// string, a comment, or a call's argument text). A member chain (`process.env.X`, `jwt.sign`)
-    /// or a regex also searches the columns holding chains as written.
+    /// string, a comment, or a call's argument text). Any other term (a member chain such as
+    /// `process.env.X`, a JSX attribute such as `data-testid`, a regex) also searches the
+    /// columns holding chains as written.
     pub fn sources(&self) -> &'static [Source] {
         match self.kind {
             TermKind::Identifiers if self.is_single_name() => &[Source::Name],
-            TermKind::Identifiers if !self.pattern.is_regex() => &self.kind.sources()[1..],
             kind => kind.sources(),
         }
     }
