@@ -147,6 +147,8 @@ pub struct FileRows {
     pub route_mounts: Vec<Mount>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub route_bindings: Vec<Binding>,
+    /// Every identifier-like node, grouped by name (`names` and `name_sites`).
+    pub names: Vec<crate::syntax::NameGroup>,
 }
 
 impl FileRows {
@@ -172,6 +174,7 @@ impl FileRows {
         self.function_call_args.sort();
         self.sql_queries.sort();
         self.api_endpoints.sort();
+        self.names.sort();
         self.route_mounts.sort();
         self.route_mounts.dedup();
         self.route_bindings.sort();

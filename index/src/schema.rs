@@ -6,7 +6,8 @@
 
 /// Bumped whenever [`INDEX_DDL`] changes incompatibly. Stored in `PRAGMA user_version`.
 /// Version 2: `file_rows` replaces the per-file secondary indexes.
-/// Version 3: routes with their full path: `api_endpoints` is derived from the per-file
+/// Version 3: `names` and `name_sites`, every identifier-like node of the code.
+/// Also version 3: routes with their full path: `api_endpoints` is derived from the per-file
 /// `route_sites`, `route_mounts` and `route_bindings` and gains `pattern`, `prefix_status`,
 /// `unresolved` and `mounts`.
 pub const INDEX_SCHEMA_VERSION: i64 = 3;
@@ -135,6 +136,21 @@ CREATE TABLE IF NOT EXISTS route_bindings (
     module TEXT NOT NULL,         -- import: the module as written
     target TEXT NOT NULL          -- import: the imported name ('' the module); alias: the name it stands for; const: the string
 );
+-- Every distinct identifier-like name of the code, once: an `identifiers` term is matched against
+-- these (tens of thousands) and only the occurrences of matching names are read.
+CREATE TABLE IF NOT EXISTS names (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+-- Every occurrence of a name in a file, one row per (file, name). `sites` holds, per occurrence
+-- in source order, three unsigned LEB128 varints: line minus the previous occurrence's line
+-- (the first: the line itself, 1-based), the 0-based byte column, and the role
+-- (0 reference, 1 declaration, 2 parameter, 3 property, 4 type, 5 import).
+CREATE TABLE IF NOT EXISTS name_sites (
+    file_id INTEGER NOT NULL,     -- files.rowid
+    name_id INTEGER NOT NULL,     -- names.id
+    sites BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS index_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -150,6 +166,7 @@ CREATE TABLE IF NOT EXISTS file_rows (
     PRIMARY KEY (path, tbl)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
+CREATE INDEX IF NOT EXISTS name_sites_name ON name_sites(name_id);
 CREATE INDEX IF NOT EXISTS function_call_args_callee ON function_call_args(callee_function);
 "#;
 
@@ -167,6 +184,7 @@ pub const PER_FILE_TABLES: &[(&str, &str)] = &[
     ("route_sites", "file"),
     ("route_mounts", "file"),
     ("route_bindings", "file"),
+    ("name_sites", "file_id"),
 ];
 
 /// The per-file tables [`crate::routes`] reads: a change to one of them means `api_endpoints`
