@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use crate::syntax::{MAX_DEPTH, Member, Out, join_path, line, named_children, unescape};
 use crate::rows::{Endpoint, Ref};
+use crate::syntax::{MAX_DEPTH, Member, Out, join_path, line, named_children, unescape};
 
 /// How Go spells `a.b`.
 const MEMBER: Member = Member {
@@ -55,7 +55,7 @@ pub fn extract(out: &mut Out<'_>, root: Node<'_>) {
 
 impl Go<'_, '_> {
     fn visit(&mut self, node: Node<'_>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         let depth = depth + 1;
@@ -712,6 +712,7 @@ fn chain(out: &Out<'_>, node: Node<'_>) -> Option<String> {
             _ => return None,
         }
     }
+    out.too_deep(MAX_DEPTH + 1);
     None
 }
 

@@ -6,8 +6,8 @@
 
 use tree_sitter::Node;
 
-use crate::syntax::{MAX_DEPTH, Member, Out, children, named_children, strip_quotes};
 use crate::rows::{Endpoint, Ref};
+use crate::syntax::{MAX_DEPTH, Member, Out, children, named_children, strip_quotes};
 
 /// The HTTP methods Express routers expose as functions.
 const ROUTE_METHODS: &[&str] = &[
@@ -20,7 +20,7 @@ pub fn extract(out: &mut Out<'_>, root: Node<'_>) {
 }
 
 fn visit(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
-    if depth > MAX_DEPTH {
+    if out.too_deep(depth) {
         return;
     }
     let depth = depth + 1;
@@ -176,7 +176,7 @@ fn chain(out: &Out<'_>, node: Node<'_>) -> Option<String> {
 }
 
 fn chain_depth(out: &Out<'_>, node: Node<'_>, depth: usize) -> Option<String> {
-    if depth > MAX_DEPTH {
+    if out.too_deep(depth) {
         return None;
     }
     match node.kind() {
@@ -413,16 +413,28 @@ fn is_function(node: Node<'_>) -> bool {
     )
 }
 
-/// `require('x')`, `await import('x')`, or a member of one (`require('x').y`).
+/// `require('x')`, `await import('x')`, or a member of one (`require('x').y`). Iterative: a
+/// chain of any length costs no stack.
 fn is_require(out: &Out<'_>, node: Node<'_>) -> bool {
-    match node.kind() {
-        "call_expression" => node.child_by_field_name("function").is_some_and(|f| {
-            f.kind() == "import" || out.text(f) == "require" || is_require(out, f)
-        }),
-        "await_expression" | "member_expression" => node
-            .named_child(0)
-            .is_some_and(|inner| is_require(out, inner)),
-        _ => false,
+    let mut node = node;
+    loop {
+        let inner = match node.kind() {
+            "call_expression" => {
+                let Some(f) = node.child_by_field_name("function") else {
+                    return false;
+                };
+                if f.kind() == "import" || out.text(f) == "require" {
+                    return true;
+                }
+                f
+            }
+            "await_expression" | "member_expression" => match node.named_child(0) {
+                Some(inner) => inner,
+                None => return false,
+            },
+            _ => return false,
+        };
+        node = inner;
     }
 }
 
@@ -472,7 +484,7 @@ fn collect_pattern_names<'t>(
     names: &mut Vec<(Node<'t>, String)>,
     depth: usize,
 ) {
-    if depth > MAX_DEPTH {
+    if out.too_deep(depth) {
         return;
     }
     match node.kind() {
@@ -500,7 +512,7 @@ fn collect_pattern_names<'t>(
 
 /// Visits the default values inside a binding pattern (`{a = f()}`), which are reads.
 fn pattern_defaults(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
-    if depth > MAX_DEPTH {
+    if out.too_deep(depth) {
         return;
     }
     match node.kind() {

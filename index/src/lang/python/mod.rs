@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use crate::syntax::{MAX_DEPTH, Out, join_path, line, named_children};
 use crate::rows::{Endpoint, Ref};
+use crate::syntax::{MAX_DEPTH, Out, join_path, line, named_children};
 
 /// Decorator methods that declare a route, and the HTTP method they imply.
 const ROUTE_DECORATORS: &[(&str, &str)] = &[
@@ -114,7 +114,7 @@ impl Py<'_, '_> {
     }
 
     fn visit(&mut self, node: Node<'_>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         let depth = depth + 1;
@@ -241,6 +241,7 @@ impl Py<'_, '_> {
                 _ => return None,
             }
         }
+        self.out.too_deep(MAX_DEPTH + 1);
         None
     }
 
@@ -640,7 +641,7 @@ impl Py<'_, '_> {
     }
 
     fn collect_names<'t>(&self, node: Node<'t>, names: &mut Vec<(Node<'t>, String)>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         match node.kind() {
@@ -662,7 +663,7 @@ impl Py<'_, '_> {
 
     /// Records writes (and assignment rows when `source` is given) for each target in `left`.
     fn write_targets(&mut self, left: Node<'_>, source: Option<&str>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         match left.kind() {

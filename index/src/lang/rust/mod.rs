@@ -12,8 +12,8 @@
 
 use tree_sitter::Node;
 
-use crate::syntax::{MAX_DEPTH, Member, Out, children, join_path, line, named_children, unescape};
 use crate::rows::{Endpoint, Ref};
+use crate::syntax::{MAX_DEPTH, Member, Out, children, join_path, line, named_children, unescape};
 
 /// How Rust spells `a.b`.
 const MEMBER: Member = Member {
@@ -71,7 +71,7 @@ pub fn extract(out: &mut Out<'_>, root: Node<'_>) {
 
 impl Rs<'_, '_> {
     fn visit(&mut self, node: Node<'_>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         let depth = depth + 1;
@@ -361,7 +361,7 @@ impl Rs<'_, '_> {
 
     /// `use a::{b, c::d as e, f::*}`: one reference per path, one import per bound name.
     fn use_tree(&mut self, node: Node<'_>, prefix: &str, statement: Node<'_>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         let joined = |text: &str| {
@@ -517,7 +517,7 @@ impl Rs<'_, '_> {
         let mut names = Vec::new();
         let mut stack = vec![(pattern, 0)];
         while let Some((node, depth)) = stack.pop() {
-            if depth > MAX_DEPTH {
+            if self.out.too_deep(depth) {
                 continue;
             }
             match node.kind() {
@@ -570,7 +570,7 @@ impl Rs<'_, '_> {
 
     /// Reads inside a pattern: variant and constant paths, a match guard.
     fn pattern_reads(&mut self, pattern: Node<'_>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         match pattern.kind() {
@@ -701,7 +701,7 @@ impl Rs<'_, '_> {
 
     /// Calls (`a.b(c)`, `x::y(z)`, `m!(...)`), reads and strings among a macro's tokens.
     fn tokens(&mut self, tokens: &[Node<'_>], depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         let depth = depth + 1;
@@ -826,7 +826,7 @@ fn chain(out: &Out<'_>, node: Node<'_>) -> Option<String> {
 }
 
 fn chain_depth(out: &Out<'_>, node: Node<'_>, depth: usize) -> Option<String> {
-    if depth > MAX_DEPTH {
+    if out.too_deep(depth) {
         return None;
     }
     match node.kind() {
