@@ -490,8 +490,8 @@ mod progress {
 }
 
 #[cfg(test)]
-mod clean_tests {
-    use super::clean;
+mod hostile_tests {
+    use super::{Language, clean, extract_within};
     use crate::walk::Stat;
 
     const KNOWN: Stat = Stat {
@@ -532,5 +532,46 @@ mod clean_tests {
         }
         // The first run after an upgrade has no start time: everything is read.
         assert!(!clean(&KNOWN, &KNOWN, i64::MIN));
+    }
+
+    #[test]
+    fn rows_outgrowing_the_budget_yield_no_rows_and_over_budget() {
+        // Each call's argument is stored as text: 100 levels make rows of ~15 KB per 300 bytes.
+        let nest = format!("{}x{};\n", "f(".repeat(100), ")".repeat(100));
+        let text = nest.repeat(50);
+        let roomy = extract_within("a.js", Language::JavaScript, &text, 1 << 30);
+        assert!(!roomy.over_budget && !roomy.partial);
+        assert!(roomy.rows.function_call_args.len() >= 5_000);
+        // Room for the tree (256 bytes a token) but not for the rows.
+        let tight = extract_within("a.js", Language::JavaScript, &text, 16_000_000 / 4);
+        assert!(tight.over_budget);
+        assert!(tight.rows.is_empty());
+        // Not even room for the tree: refused before parsing.
+        let tiny = extract_within("a.js", Language::JavaScript, &text, 1_000);
+        assert!(tiny.over_budget && tiny.rows.is_empty());
+    }
+
+    #[test]
+    fn nesting_past_the_bound_marks_the_file_partial_in_every_language() {
+        let chain = ".b".repeat(crate::syntax::MAX_DEPTH * 2);
+        for (path, language, text) in [
+            ("a.js", Language::JavaScript, format!("x = a{chain};")),
+            ("a.ts", Language::TypeScript, format!("x = a{chain};")),
+            ("a.py", Language::Python, format!("x = a{chain}")),
+            ("a.go", Language::Go, format!("package p\nvar x = a{chain}")),
+            (
+                "a.rs",
+                Language::Rust,
+                format!("fn f() {{ let x = a{chain}; }}"),
+            ),
+        ] {
+            let deep = extract_within(path, language, &text, 1 << 30);
+            assert!(deep.partial, "{path}");
+            let shallow = text.replace(&chain, ".b.b");
+            assert!(
+                !extract_within(path, language, &shallow, 1 << 30).partial,
+                "{path}"
+            );
+        }
     }
 }
