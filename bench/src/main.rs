@@ -8,6 +8,7 @@
 //!
 //! Usage: `cargo build --release -p aud-cli -p aud-bench && target/release/aud-bench
 //! [--corpus-kloc 300] [--repo DIR]...`. Tools that are not installed are reported as such.
+//! `aud-bench --fidelity --repo DIR...` measures index fidelity instead (see [`fidelity`]).
 //! `aud-bench [--corpus-kloc N] --emit-corpus DIR` only writes the corpus (`bench/planning.sh`
 //! measures the planning commands on it).
 
@@ -17,6 +18,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+
+mod fidelity;
 
 /// Terms looked up by the spec check and by ripgrep.
 const TERMS: &[&str] = &[
@@ -30,6 +33,7 @@ const TERMS: &[&str] = &[
 fn main() -> anyhow::Result<()> {
     let mut kloc = 300usize;
     let mut repos: Vec<PathBuf> = Vec::new();
+    let mut fidelity = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -40,6 +44,7 @@ fn main() -> anyhow::Result<()> {
                     .parse()
                     .context("--corpus-kloc needs a number")?;
             }
+            "--fidelity" => fidelity = true,
             "--repo" => repos.push(args.next().context("--repo needs a directory")?.into()),
             "--emit-corpus" => {
                 // Only write the generated corpus (for bench/planning.sh) and stop.
@@ -52,11 +57,14 @@ fn main() -> anyhow::Result<()> {
                 return Ok(());
             }
             other => bail!(
-                "unknown argument {other}; usage: aud-bench [--corpus-kloc N] [--repo DIR]... | [--corpus-kloc N] --emit-corpus DIR"
+                "unknown argument {other}; usage: aud-bench [--corpus-kloc N] [--repo DIR]... | --fidelity --repo DIR... | [--corpus-kloc N] --emit-corpus DIR"
             ),
         }
     }
     let aud = sibling_binary("aud")?;
+    if fidelity {
+        return fidelity_report(&aud, &repos);
+    }
     let corpus_dir = tempfile::Builder::new().prefix("aud-bench-").tempdir()?;
     let corpus = corpus_dir.path().join(format!("corpus-{kloc}kloc"));
     generate_corpus(&corpus, kloc * 1000)?;
@@ -75,6 +83,34 @@ fn main() -> anyhow::Result<()> {
             measure(&aud, target).with_context(|| format!("benchmarking {}", target.display()))?;
         writeln!(report, "{row}")?;
         eprintln!("{row}");
+    }
+    println!("{report}");
+    Ok(())
+}
+
+/// `--fidelity`: indexes each repository and compares its `identifiers` findings with
+/// ast-grep's identifier nodes (see [`fidelity`]); misses go to stderr.
+fn fidelity_report(aud: &Path, repos: &[PathBuf]) -> anyhow::Result<()> {
+    let mut report = String::new();
+    writeln!(
+        report,
+        "| repository | language | identifier nodes | names sampled | true sites | aud sites | recall | precision |"
+    )?;
+    writeln!(report, "|---|---|---|---|---|---|---|---|")?;
+    for repo in repos {
+        let root = repo.to_str().context("non-UTF-8 path")?;
+        run(
+            aud,
+            &["index", "--full", "--format", "json", "--root", root],
+        )?;
+        let mut misses = String::new();
+        for row in fidelity::measure(repo, &mut misses)
+            .with_context(|| format!("measuring {}", repo.display()))?
+        {
+            eprintln!("{row}");
+            writeln!(report, "{row}")?;
+        }
+        eprint!("{misses}");
     }
     println!("{report}");
     Ok(())

@@ -181,7 +181,7 @@ pub fn evaluate<S: IndexStore + ?Sized>(spec: &Spec, store: &S) -> Result<Evalua
     for (source, probes) in probes_by_source(spec) {
         let needles = needles(&probes);
         let mut scopes: Vec<HashMap<String, bool>> = vec![HashMap::new(); spec.rules.len()];
-        store.scan(source, needles.as_deref(), &mut |row: &IndexRow| {
+        let mut visit = |row: &IndexRow| {
             for probe in &probes {
                 if !probe.term.pattern.is_match(&row.value) {
                     continue;
@@ -207,7 +207,14 @@ pub fn evaluate<S: IndexStore + ?Sized>(spec: &Spec, store: &S) -> Result<Evalua
                     }
                 }
             }
-        })?;
+        };
+        if source == Source::Name {
+            // Distinct names are tested once each; only the occurrences of matching names are read.
+            let mut accept = |name: &str| probes.iter().any(|p| p.term.pattern.is_match(name));
+            store.scan_names(needles.as_deref(), &mut accept, &mut visit)?;
+        } else {
+            store.scan(source, needles.as_deref(), &mut visit)?;
+        }
     }
     let rules: Vec<RuleResult> = spec
         .rules
@@ -282,7 +289,7 @@ fn probes_by_source(spec: &Spec) -> BTreeMap<Source, Vec<Probe<'_>>> {
             .enumerate()
             .map(|(i, t)| (t, Role::Expected(i)));
         for (term, role) in violations.chain(expected) {
-            for &source in term.kind.sources() {
+            for &source in term.sources() {
                 by_source.entry(source).or_default().push(Probe {
                     rule: rule_index,
                     term,

@@ -34,11 +34,15 @@ pub enum Source {
     SqlTable,
     /// `api_endpoints.path`.
     ApiPath,
+    /// `names.name` with `name_sites`: every identifier-like syntax node of the code (names,
+    /// properties, keys, parameters, types, fields, labels...), one row per occurrence at the
+    /// name's own line and column. A single-name `identifiers` term searches only this source.
+    Name,
 }
 
 impl Source {
     /// Every source, in a stable order.
-    pub const ALL: [Source; 10] = [
+    pub const ALL: [Source; 11] = [
         Source::SymbolName,
         Source::JsxName,
         Source::VariableUsage,
@@ -49,6 +53,7 @@ impl Source {
         Source::SqlQuery,
         Source::SqlTable,
         Source::ApiPath,
+        Source::Name,
     ];
 
     /// The table this source reads; this is the `source` reported in a finding.
@@ -62,6 +67,7 @@ impl Source {
             Source::SqlQuery => "sql_queries",
             Source::SqlTable => "sql_query_tables",
             Source::ApiPath => "api_endpoints",
+            Source::Name => "names",
         }
     }
 
@@ -77,6 +83,7 @@ impl Source {
             Source::SqlQuery => "query_text",
             Source::SqlTable => "table_name",
             Source::ApiPath => "path",
+            Source::Name => "name",
         }
     }
 
@@ -89,7 +96,8 @@ impl Source {
             | Source::AssignmentSource
             | Source::CallCallee
             | Source::CallArgument
-            | Source::ApiPath => "file",
+            | Source::ApiPath
+            | Source::Name => "file",
             Source::SqlQuery => "file_path",
             Source::SqlTable => "query_file",
         }
@@ -112,6 +120,9 @@ pub struct IndexRow {
     pub file: String,
     /// 1-based line.
     pub line: u32,
+    /// 0-based column (bytes) where the value starts on `line`; 0 where the table records none.
+    #[serde(default)]
+    pub col: u32,
     /// The searched value (a name, an expression, a query, a path...).
     pub value: String,
     /// A short human description of the row (`function`, `call jwt.sign arg 1`, `GET`...).
@@ -137,6 +148,23 @@ pub trait IndexStore {
         needles: Option<&[String]>,
         visit: &mut dyn FnMut(&IndexRow),
     ) -> Result<(), Self::Error>;
+
+    /// Calls `visit` for each occurrence ([`Source::Name`]) of every distinct name that contains
+    /// one of `needles` (as [`IndexStore::scan`]) and that `accept` accepts. A store holding
+    /// distinct names apart from their occurrences offers each name once and reads the
+    /// occurrences of accepted names only; the default filters a plain [`IndexStore::scan`].
+    fn scan_names(
+        &self,
+        needles: Option<&[String]>,
+        accept: &mut dyn FnMut(&str) -> bool,
+        visit: &mut dyn FnMut(&IndexRow),
+    ) -> Result<(), Self::Error> {
+        self.scan(Source::Name, needles, &mut |row: &IndexRow| {
+            if accept(&row.value) {
+                visit(row);
+            }
+        })
+    }
 }
 
 /// An index held in memory: the backend for unit tests and for the browser playground.
@@ -151,13 +179,27 @@ impl MemoryIndex {
         Self::default()
     }
 
-    /// Adds one row.
+    /// Adds one row (at column 0).
     pub fn push(&mut self, source: Source, file: &str, line: u32, value: &str, context: &str) {
+        self.push_at(source, file, line, 0, value, context);
+    }
+
+    /// Adds one row whose value starts at column `col`.
+    pub fn push_at(
+        &mut self,
+        source: Source,
+        file: &str,
+        line: u32,
+        col: u32,
+        value: &str,
+        context: &str,
+    ) {
         self.rows.push((
             source,
             IndexRow {
                 file: file.to_owned(),
                 line,
+                col,
                 value: value.to_owned(),
                 context: context.to_owned(),
             },

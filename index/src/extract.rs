@@ -13,7 +13,7 @@ use tree_sitter::{Node, Parser, Tree};
 
 use crate::lang::{go, js, python, rust};
 use crate::rows::FileRows;
-use crate::syntax::Out;
+use crate::syntax::{NameKinds, Out, collect_names};
 
 /// The languages the indexer understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -137,6 +137,13 @@ pub fn extract_within(path: &str, language: Language, text: &str, budget: u64) -
     }
     let partial = out.partial.get();
     let mut rows = out.rows;
+    rows.names = NAME_KINDS.with(|kinds| {
+        let mut kinds = kinds.borrow_mut();
+        let kinds = kinds
+            .entry(language)
+            .or_insert_with(|| NameKinds::new(&language.grammar()));
+        collect_names(kinds, root, text)
+    });
     rows.sort();
     Extraction {
         rows,
@@ -172,6 +179,8 @@ thread_local! {
     /// One parser per language and thread, its grammar set once: extraction threads reuse them
     /// for every file instead of building a parser per file.
     static PARSERS: RefCell<HashMap<Language, Parser>> = RefCell::new(HashMap::new());
+    /// Which node kinds of each grammar are names, computed once per language and thread.
+    static NAME_KINDS: RefCell<HashMap<Language, NameKinds>> = RefCell::new(HashMap::new());
 }
 
 fn parse(language: Language, text: &str) -> Option<Tree> {

@@ -30,6 +30,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context as _;
+use schema::INDEX_SCHEMA_VERSION;
 use serde::Serialize;
 
 pub use extract::{DEFAULT_MEMORY_BUDGET, Extraction, Language, extract, extract_within};
@@ -90,6 +91,8 @@ pub struct IndexReport {
     pub rows: BTreeMap<String, u64>,
     /// Wall-clock time of the run.
     pub elapsed_ms: u64,
+    /// Whether an index written by an older aud (older schema) was rebuilt.
+    pub upgraded: bool,
 }
 
 /// The work for one file that needs reading.
@@ -128,6 +131,15 @@ pub fn refresh(root: &Path, db_path: &Path, opts: &IndexOptions) -> anyhow::Resu
         Err(IndexDbError::Corrupt { .. }) if opts.full => None,
         Err(e) => return Err(e.into()),
     };
+    let upgraded = matches!(existing, Some((_, true)));
+    if upgraded {
+        // The one-line notice the schema change owes the user: their index is rebuilt, not
+        // refused, and a verdict is never computed on the old layout.
+        eprintln!(
+            "aud: {} was written by an older aud; rebuilding it (index schema {INDEX_SCHEMA_VERSION})",
+            db_path.display()
+        );
+    }
     let mut report = match existing {
         Some((mut conn, false)) if !opts.full => {
             let report = update(&mut conn, db_path, root, opts, false)?;
@@ -138,6 +150,7 @@ pub fn refresh(root: &Path, db_path: &Path, opts: &IndexOptions) -> anyhow::Resu
             rebuild(root, db_path, opts)?
         }
     };
+    report.upgraded = upgraded;
     report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(report)
 }
@@ -230,6 +243,7 @@ fn update(
     } else {
         writer::RowCounts::load(&tx).with_context(db)?
     };
+    let mut names = writer::NameIds::default();
 
     let (candidates, mut skipped) = walk::walk(root, opts.max_file_bytes);
     let mut report = IndexReport {
@@ -278,7 +292,8 @@ fn update(
                     report.files_reindexed += 1;
                 }
                 report.files_extracted += 1;
-                writer::write_file(&tx, &record, &rows, &mut counts).with_context(db)?;
+                writer::write_file(&tx, &record, &rows, &mut counts, &mut names)
+                    .with_context(db)?;
             }
             Outcome::Skipped(skip) => {
                 if known.contains_key(&skip.path) {

@@ -99,6 +99,8 @@ pub struct FileRows {
     pub function_call_args: Vec<CallArg>,
     pub sql_queries: Vec<SqlQuery>,
     pub api_endpoints: Vec<Endpoint>,
+    /// Every identifier-like node, grouped by name (`names` and `name_sites`).
+    pub names: Vec<crate::syntax::NameGroup>,
 }
 
 impl FileRows {
@@ -124,6 +126,7 @@ impl FileRows {
         self.function_call_args.sort();
         self.sql_queries.sort();
         self.api_endpoints.sort();
+        self.names.sort();
     }
 
     /// How many rows this file adds to the index, all tables together.

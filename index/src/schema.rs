@@ -6,8 +6,9 @@
 
 /// Bumped whenever [`INDEX_DDL`] changes incompatibly. Stored in `PRAGMA user_version`.
 /// Version 2: `file_rows` replaces the per-file secondary indexes.
-/// Version 3: `files.ctime_ns` and `files.inode` (a same-size edit that keeps the mtime is
-/// seen), `parse_status` `partial`, skip reasons `not_regular` and `over_budget`.
+/// Version 3: `names` and `name_sites`, every identifier-like node of the code; also
+/// `files.ctime_ns` and `files.inode` (a same-size edit that keeps the mtime is seen),
+/// `parse_status` `partial`, skip reasons `not_regular` and `over_budget`.
 pub const INDEX_SCHEMA_VERSION: i64 = 3;
 
 /// Creates every table and index of the code index. Idempotent (`IF NOT EXISTS`).
@@ -99,6 +100,21 @@ CREATE TABLE IF NOT EXISTS api_endpoints (
     handler_function TEXT,
     framework TEXT NOT NULL DEFAULT ''
 );
+-- Every distinct identifier-like name of the code, once: an `identifiers` term is matched against
+-- these (tens of thousands) and only the occurrences of matching names are read.
+CREATE TABLE IF NOT EXISTS names (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+-- Every occurrence of a name in a file, one row per (file, name). `sites` holds, per occurrence
+-- in source order, three unsigned LEB128 varints: line minus the previous occurrence's line
+-- (the first: the line itself, 1-based), the 0-based byte column, and the role
+-- (0 reference, 1 declaration, 2 parameter, 3 property, 4 type, 5 import).
+CREATE TABLE IF NOT EXISTS name_sites (
+    file_id INTEGER NOT NULL,     -- files.rowid
+    name_id INTEGER NOT NULL,     -- names.id
+    sites BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS index_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -114,6 +130,7 @@ CREATE TABLE IF NOT EXISTS file_rows (
     PRIMARY KEY (path, tbl)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
+CREATE INDEX IF NOT EXISTS name_sites_name ON name_sites(name_id);
 CREATE INDEX IF NOT EXISTS function_call_args_callee ON function_call_args(callee_function);
 "#;
 
@@ -129,4 +146,5 @@ pub const PER_FILE_TABLES: &[(&str, &str)] = &[
     ("sql_queries", "file_path"),
     ("sql_query_tables", "query_file"),
     ("api_endpoints", "file"),
+    ("name_sites", "file_id"),
 ];

@@ -60,6 +60,73 @@ impl SqliteIndex {
         read().with_context(|| format!("reading {}", self.path.display()))
     }
 
+    /// The SQL condition keeping the rows of `source` that contain one of `needles` (`1` for
+    /// all rows), registering the prefilter function it calls.
+    fn filter(&self, source: Source, needles: Option<&[String]>) -> rusqlite::Result<String> {
+        Ok(match needles {
+            Some(needles) => {
+                let automaton = Arc::new(automaton(needles)?);
+                self.conn.create_scalar_function(
+                    CONTAINS_ANY,
+                    1,
+                    FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+                    move |ctx| {
+                        Ok(match ctx.get_raw(0) {
+                            ValueRef::Text(bytes) => automaton.is_match(bytes),
+                            _ => false,
+                        })
+                    },
+                )?;
+                format!("{CONTAINS_ANY}({})", source.column())
+            }
+            None => "1".to_owned(),
+        })
+    }
+
+    /// Reads the occurrences of every name passing `filter` and `accept`, one [`IndexRow`] per
+    /// occurrence (context: the role), file by file for each name.
+    fn read_names(
+        &self,
+        filter: &str,
+        accept: &mut dyn FnMut(&str) -> bool,
+        visit: &mut dyn FnMut(&IndexRow),
+    ) -> rusqlite::Result<()> {
+        let sql = query(Source::Name).replace("{filter}", filter);
+        let mut accepted: Vec<(i64, String)> = Vec::new();
+        {
+            let mut stmt = self.conn.prepare(&sql)?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let name: String = row.get(1)?;
+                if accept(&name) {
+                    accepted.push((row.get(0)?, name));
+                }
+            }
+        }
+        let mut sites = self.conn.prepare_cached(
+            "SELECT f.path, s.sites FROM name_sites s JOIN files f ON f.rowid = s.file_id WHERE s.name_id = ?1",
+        )?;
+        for (id, name) in accepted {
+            let mut rows = sites.query([id])?;
+            while let Some(row) = rows.next()? {
+                let file: String = row.get(0)?;
+                let ValueRef::Blob(blob) = row.get_ref(1)? else {
+                    continue;
+                };
+                for site in decode_sites(blob) {
+                    visit(&IndexRow {
+                        file: file.clone(),
+                        line: site.0,
+                        col: site.1,
+                        value: name.clone(),
+                        context: site.2.to_owned(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// How much of the repository the index covers.
     pub fn coverage(&self) -> anyhow::Result<IndexCoverage> {
         let count = |sql: &str| -> anyhow::Result<usize> {
@@ -81,30 +148,32 @@ impl SqliteIndex {
 /// condition or by `1`.
 fn query(source: Source) -> &'static str {
     match source {
-        Source::SymbolName => "SELECT path, line, name, type FROM symbols WHERE {filter}",
-        Source::JsxName => "SELECT path, line, name, type FROM symbols_jsx WHERE {filter}",
+        Source::SymbolName => "SELECT path, line, col, name, type FROM symbols WHERE {filter}",
+        Source::JsxName => "SELECT path, line, col, name, type FROM symbols_jsx WHERE {filter}",
         Source::VariableUsage => {
-            "SELECT file, line, variable_name, usage_type || ' in ' || in_function FROM variable_usage WHERE {filter}"
+            "SELECT file, line, col, variable_name, usage_type || ' in ' || in_function FROM variable_usage WHERE {filter}"
         }
         Source::AssignmentTarget => {
-            "SELECT file, line, target_var, 'assignment in ' || in_function FROM assignments WHERE {filter}"
+            "SELECT file, line, col, target_var, 'assignment in ' || in_function FROM assignments WHERE {filter}"
         }
         Source::AssignmentSource => {
-            "SELECT file, line, source_expr, 'assigned to ' || target_var FROM assignments WHERE {filter}"
+            "SELECT file, line, 0, source_expr, 'assigned to ' || target_var FROM assignments WHERE {filter}"
         }
         Source::CallCallee => {
-            "SELECT file, line, callee_function, 'call ' || callee_function || ' in ' || caller_function FROM function_call_args WHERE (argument_index IS NULL OR argument_index = 0) AND {filter}"
+            "SELECT file, line, col, callee_function, 'call ' || callee_function || ' in ' || caller_function FROM function_call_args WHERE (argument_index IS NULL OR argument_index = 0) AND {filter}"
         }
         Source::CallArgument => {
-            "SELECT file, line, argument_expr, 'call ' || callee_function || ' arg ' || argument_index FROM function_call_args WHERE argument_expr IS NOT NULL AND {filter}"
+            "SELECT file, line, 0, argument_expr, 'call ' || callee_function || ' arg ' || argument_index FROM function_call_args WHERE argument_expr IS NOT NULL AND {filter}"
         }
         Source::SqlQuery => {
-            "SELECT file_path, line_number, query_text, CASE WHEN parse_ok THEN command ELSE command || ' (unparsed)' END FROM sql_queries WHERE {filter}"
+            "SELECT file_path, line_number, 0, query_text, CASE WHEN parse_ok THEN command ELSE command || ' (unparsed)' END FROM sql_queries WHERE {filter}"
         }
         Source::SqlTable => {
-            "SELECT query_file, query_line, table_name, 'sql table' FROM sql_query_tables WHERE {filter}"
+            "SELECT query_file, query_line, 0, table_name, 'sql table' FROM sql_query_tables WHERE {filter}"
         }
-        Source::ApiPath => "SELECT file, line, path, method FROM api_endpoints WHERE {filter}",
+        Source::ApiPath => "SELECT file, line, 0, path, method FROM api_endpoints WHERE {filter}",
+        // Read through `scan_names`: one row per occurrence, decoded from `name_sites.sites`.
+        Source::Name => "SELECT id, name FROM names WHERE {filter}",
     }
 }
 
@@ -135,45 +204,111 @@ impl IndexStore for SqliteIndex {
         needles: Option<&[String]>,
         visit: &mut dyn FnMut(&IndexRow),
     ) -> Result<(), rusqlite::Error> {
-        let filter = match needles {
-            Some(needles) => {
-                let automaton = Arc::new(automaton(needles)?);
-                self.conn.create_scalar_function(
-                    CONTAINS_ANY,
-                    1,
-                    FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-                    move |ctx| {
-                        Ok(match ctx.get_raw(0) {
-                            ValueRef::Text(bytes) => automaton.is_match(bytes),
-                            _ => false,
-                        })
-                    },
-                )?;
-                format!("{CONTAINS_ANY}({})", source.column())
-            }
-            None => "1".to_owned(),
-        };
+        let filter = self.filter(source, needles)?;
+        if source == Source::Name {
+            return self.read_names(&filter, &mut |_| true, visit);
+        }
         let sql = query(source).replace("{filter}", &filter);
         // Not cached: the statement names a function redefined for every scan.
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let line: i64 = row.get(1)?;
+            let col: i64 = row.get(2)?;
             let index_row = IndexRow {
                 file: row.get(0)?,
                 line: u32::try_from(line).unwrap_or(0),
-                value: row.get(2)?,
-                context: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                col: u32::try_from(col).unwrap_or(0),
+                value: row.get(3)?,
+                context: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
             };
             visit(&index_row);
         }
         Ok(())
     }
+
+    fn scan_names(
+        &self,
+        needles: Option<&[String]>,
+        accept: &mut dyn FnMut(&str) -> bool,
+        visit: &mut dyn FnMut(&IndexRow),
+    ) -> Result<(), rusqlite::Error> {
+        let filter = self.filter(Source::Name, needles)?;
+        self.read_names(&filter, accept, visit)
+    }
+}
+
+/// Decodes `name_sites.sites` into (line, column, role word); a malformed tail is ignored.
+fn decode_sites(blob: &[u8]) -> Vec<(u32, u32, &'static str)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut line = 0u32;
+    while at < blob.len() {
+        let (Some(delta), Some(col)) = (read_varint(blob, &mut at), read_varint(blob, &mut at))
+        else {
+            break;
+        };
+        let Some(&role) = blob.get(at) else { break };
+        at += 1;
+        line = line.saturating_add(delta);
+        let role =
+            crate::syntax::NameRole::from_u8(role).unwrap_or(crate::syntax::NameRole::Reference);
+        out.push((line, col, role.as_str()));
+    }
+    out
+}
+
+fn read_varint(blob: &[u8], at: &mut usize) -> Option<u32> {
+    let mut value = 0u32;
+    for shift in (0..35).step_by(7) {
+        let byte = *blob.get(*at)?;
+        *at += 1;
+        value |= u32::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
-    use super::automaton;
+    use super::{automaton, decode_sites};
+    use crate::syntax::{NameRole, NameSite};
+    use crate::writer::encode_sites;
+
+    #[test]
+    fn name_sites_round_trip() {
+        let sites = [
+            NameSite {
+                line: 1,
+                col: 0,
+                role: NameRole::Declaration,
+            },
+            NameSite {
+                line: 1,
+                col: 300,
+                role: NameRole::Reference,
+            },
+            NameSite {
+                line: 70_000,
+                col: 5,
+                role: NameRole::Import,
+            },
+        ];
+        let decoded = decode_sites(&encode_sites(&sites));
+        assert_eq!(
+            decoded,
+            [
+                (1, 0, "declaration"),
+                (1, 300, "reference"),
+                (70_000, 5, "import")
+            ]
+        );
+        // A cut blob yields what is whole, never garbage or a panic.
+        let blob = encode_sites(&sites);
+        assert_eq!(decode_sites(&blob[..blob.len() - 1]).len(), 2);
+    }
 
     #[test]
     fn the_prefilter_folds_ascii_case_and_finds_any_needle() {

@@ -515,3 +515,264 @@ pub fn unescape(text: &str) -> String {
     }
     out
 }
+
+/// What an identifier-like node is, as recorded in `name_sites` and shown as a finding's context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum NameRole {
+    /// Any other use of the name.
+    Reference = 0,
+    /// The name a declaration declares (the `name` field of its parent node).
+    Declaration = 1,
+    /// A function, method, closure or lambda parameter.
+    Parameter = 2,
+    /// A property, object key, field, JSX attribute or member name.
+    Property = 3,
+    /// A type name (annotation, generic, bound, type declaration).
+    Type = 4,
+    /// A name in an import, re-export or `use`.
+    Import = 5,
+}
+
+impl NameRole {
+    /// Every role, by its number.
+    pub const ALL: [NameRole; 6] = [
+        NameRole::Reference,
+        NameRole::Declaration,
+        NameRole::Parameter,
+        NameRole::Property,
+        NameRole::Type,
+        NameRole::Import,
+    ];
+
+    /// The role's word, as a finding's context shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameRole::Reference => "reference",
+            NameRole::Declaration => "declaration",
+            NameRole::Parameter => "parameter",
+            NameRole::Property => "property",
+            NameRole::Type => "type",
+            NameRole::Import => "import",
+        }
+    }
+
+    /// The role stored as `number`, if any.
+    pub fn from_u8(number: u8) -> Option<NameRole> {
+        NameRole::ALL.get(usize::from(number)).copied()
+    }
+}
+
+/// One occurrence of a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NameSite {
+    /// 1-based line.
+    pub line: u32,
+    /// 0-based column in bytes.
+    pub col: u32,
+    /// What the occurrence is.
+    pub role: NameRole,
+}
+
+/// Every occurrence of one name in one file, in source order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NameGroup {
+    /// The name as written.
+    pub name: String,
+    /// Its occurrences, sorted by line and column.
+    pub sites: Vec<NameSite>,
+}
+
+impl serde::Serialize for NameGroup {
+    /// One compact line per name in snapshots: `draggingElement 3:10 property, 7:2 reference`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut text = self.name.clone();
+        for (i, site) in self.sites.iter().enumerate() {
+            text.push_str(if i == 0 { " " } else { ", " });
+            text.push_str(&format!(
+                "{}:{} {}",
+                site.line,
+                site.col,
+                site.role.as_str()
+            ));
+        }
+        serializer.serialize_str(&text)
+    }
+}
+
+/// Which node kinds of a grammar are names, and how their parents classify them; computed once
+/// per grammar from its node-kind table.
+#[derive(Debug)]
+pub struct NameKinds {
+    /// Per kind id: the base role of a name node of this kind, `None` for kinds that are not
+    /// names.
+    name: Vec<Option<NameRole>>,
+    /// Per kind id: the role a name directly inside a node of this kind takes, if the parent
+    /// decides it (parameters, imports).
+    parent: Vec<Option<NameRole>>,
+    /// Per kind id: whether the node's `name` field is the name it declares.
+    declares: Vec<bool>,
+}
+
+impl NameKinds {
+    /// Classifies every node kind of `grammar`.
+    pub fn new(grammar: &tree_sitter::Language) -> NameKinds {
+        let count = usize::from(grammar.node_kind_count());
+        let mut name = vec![None; count];
+        let mut parent = vec![None; count];
+        let mut declares = vec![false; count];
+        for id in 0..count {
+            let Ok(kind_id) = u16::try_from(id) else {
+                break;
+            };
+            let Some(kind) = grammar.node_kind_for_id(kind_id) else {
+                continue;
+            };
+            let named = grammar.node_kind_is_named(kind_id);
+            name[id] = named.then(|| name_kind_role(kind)).flatten();
+            parent[id] = parent_kind_role(kind);
+            declares[id] = [
+                "declaration",
+                "definition",
+                "declarator",
+                "_item",
+                "_spec",
+                "signature",
+                "variant",
+                "class",
+                "function",
+                "method",
+                "enum_member",
+                "alias",
+            ]
+            .iter()
+            .any(|part| kind.contains(part))
+                && !kind.contains("call");
+        }
+        NameKinds {
+            name,
+            parent,
+            declares,
+        }
+    }
+
+    fn name_role(&self, kind_id: u16) -> Option<NameRole> {
+        self.name.get(usize::from(kind_id)).copied().flatten()
+    }
+
+    fn declares(&self, kind_id: u16) -> bool {
+        self.declares
+            .get(usize::from(kind_id))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    fn parent_role(&self, kind_id: u16) -> Option<NameRole> {
+        self.parent.get(usize::from(kind_id)).copied().flatten()
+    }
+}
+
+/// The base role of a leaf node kind that is a name in some grammar, else `None`. The same
+/// kinds an independent parser counts as identifier-like (`identifier`, `property_identifier`,
+/// `type_identifier`, `field_identifier`, `package_identifier`, `shorthand_*`...), plus Rust's
+/// path keywords and macro metavariables and Go's labels.
+fn name_kind_role(kind: &str) -> Option<NameRole> {
+    match kind {
+        "identifier"
+        | "package_identifier"
+        | "statement_identifier"
+        | "label_name"
+        | "self"
+        | "crate"
+        | "super"
+        | "metavariable" => Some(NameRole::Reference),
+        "type_identifier" => Some(NameRole::Type),
+        "property_identifier"
+        | "private_property_identifier"
+        | "field_identifier"
+        | "shorthand_property_identifier"
+        | "shorthand_property_identifier_pattern"
+        | "shorthand_field_identifier" => Some(NameRole::Property),
+        _ if kind.ends_with("_identifier")
+            && !kind.starts_with("nested_")
+            && !kind.starts_with("scoped_") =>
+        {
+            Some(NameRole::Reference)
+        }
+        _ => None,
+    }
+}
+
+/// The role a parent kind gives the names directly inside it.
+fn parent_kind_role(kind: &str) -> Option<NameRole> {
+    if kind.contains("import") || kind.starts_with("use_") || kind.contains("export_specifier") {
+        Some(NameRole::Import)
+    } else if kind.contains("parameter") {
+        Some(NameRole::Parameter)
+    } else {
+        None
+    }
+}
+
+/// Every identifier-like node of the tree, grouped by name. Iterative (a cursor and a stack of
+/// ancestor kinds), so nesting depth costs heap, never the call stack.
+pub fn collect_names(kinds: &NameKinds, root: Node<'_>, src: &str) -> Vec<NameGroup> {
+    let mut by_name: std::collections::HashMap<&str, Vec<NameSite>> =
+        std::collections::HashMap::new();
+    let mut cursor = root.walk();
+    // Kind ids of the current node's ancestors, innermost last.
+    let mut ancestors: Vec<u16> = Vec::new();
+    loop {
+        let node = cursor.node();
+        if let Some(base) = kinds.name_role(node.kind_id())
+            && node.child_count() == 0
+            && let Some(text) = src.get(node.byte_range())
+            && !text.is_empty()
+        {
+            let from_parent = ancestors
+                .iter()
+                .rev()
+                .take(2)
+                .find_map(|&k| kinds.parent_role(k));
+            let role = match from_parent {
+                Some(NameRole::Import) => NameRole::Import,
+                Some(NameRole::Parameter) if base != NameRole::Type => NameRole::Parameter,
+                _ if cursor.field_name() == Some("name")
+                    && ancestors.last().is_some_and(|&k| kinds.declares(k)) =>
+                {
+                    NameRole::Declaration
+                }
+                _ => base,
+            };
+            by_name.entry(text).or_default().push(NameSite {
+                line: line(node),
+                col: col(node),
+                role,
+            });
+        }
+        if cursor.goto_first_child() {
+            ancestors.push(node.kind_id());
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                let mut groups: Vec<NameGroup> = by_name
+                    .into_iter()
+                    .map(|(name, mut sites)| {
+                        sites.sort();
+                        NameGroup {
+                            name: name.to_owned(),
+                            sites,
+                        }
+                    })
+                    .collect();
+                groups.sort();
+                return groups;
+            }
+            ancestors.pop();
+        }
+    }
+}

@@ -574,7 +574,12 @@ fn dump(db: &Path) -> Vec<String> {
         .iter()
         .chain([&("files", "path")])
     {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
+        // Ids are the writer's own (insertion order): compare what they stand for.
+        let sql = match *table {
+            "name_sites" => "SELECT f.path, n.name, s.sites FROM name_sites s JOIN files f ON f.rowid = s.file_id JOIN names n ON n.id = s.name_id".to_owned(),
+            _ => format!("SELECT * FROM {table}"),
+        };
+        let mut stmt = conn.prepare(&sql).unwrap();
         let columns = stmt.column_count();
         let rows = stmt
             .query_map([], |r| {
@@ -624,4 +629,91 @@ fn an_incremental_refresh_leaves_exactly_what_a_full_rebuild_writes() {
     .unwrap();
     // mtimes are equal (same files); everything else must match too.
     assert_eq!(incremental, dump(&full_db));
+}
+
+/// `tests/fixtures/names/`: every line ending in a `<-` comment holds the name `widget` as code
+/// and must be found; no other line may be (strings, comments, docstrings, JSX text).
+fn check_names(file: &str, language: Language) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/names")
+        .join(file);
+    let text = std::fs::read_to_string(path).unwrap();
+    let extraction = extract(file, language, &text);
+    let pattern = aud_core::matcher::Pattern::new("widget").unwrap();
+    let found: std::collections::BTreeSet<u32> = extraction
+        .rows
+        .names
+        .iter()
+        .filter(|group| pattern.is_match(&group.name))
+        .flat_map(|group| group.sites.iter().map(|site| site.line))
+        .collect();
+    let expected: std::collections::BTreeSet<u32> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim_end().ends_with("<-"))
+        .map(|(i, _)| u32::try_from(i + 1).unwrap())
+        .collect();
+    let missed: Vec<&u32> = expected.difference(&found).collect();
+    let extra: Vec<&u32> = found.difference(&expected).collect();
+    assert!(
+        missed.is_empty() && extra.is_empty(),
+        "{file}: missed lines {missed:?}, wrongly found lines {extra:?}"
+    );
+}
+
+#[test]
+fn names_typescript() {
+    check_names("names.ts", Language::TypeScript);
+}
+
+#[test]
+fn names_tsx() {
+    check_names("names.tsx", Language::Tsx);
+}
+
+#[test]
+fn names_javascript() {
+    check_names("names.js", Language::JavaScript);
+}
+
+#[test]
+fn names_python() {
+    check_names("names.py", Language::Python);
+}
+
+#[test]
+fn names_go() {
+    check_names("names.go", Language::Go);
+}
+
+#[test]
+fn names_rust() {
+    check_names("names.rs", Language::Rust);
+}
+
+#[test]
+fn names_snapshot() {
+    // Every occurrence with its column and role, for review.
+    let mut out = BTreeMap::new();
+    for (file, language) in [
+        ("names.ts", Language::TypeScript),
+        ("names.tsx", Language::Tsx),
+        ("names.js", Language::JavaScript),
+        ("names.py", Language::Python),
+        ("names.go", Language::Go),
+        ("names.rs", Language::Rust),
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/names")
+            .join(file);
+        let text = std::fs::read_to_string(path).unwrap();
+        let rows = extract(file, language, &text).rows;
+        let widget: Vec<_> = rows
+            .names
+            .into_iter()
+            .filter(|g| g.name.to_lowercase().contains("widget"))
+            .collect();
+        out.insert(file, widget);
+    }
+    insta::assert_yaml_snapshot!(out);
 }

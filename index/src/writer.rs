@@ -28,6 +28,19 @@ pub enum IndexDbError {
         /// The version this build writes.
         supported: i64,
     },
+    /// The database was written by an older aud: reading commands refuse it, `aud index` (and
+    /// every command that refreshes) rebuilds it.
+    #[error(
+        "{path}: index schema version {found} is older than this aud's ({supported}); run `aud index` to rebuild it"
+    )]
+    Older {
+        /// The database file.
+        path: PathBuf,
+        /// Its `user_version`.
+        found: i64,
+        /// The version this build writes.
+        supported: i64,
+    },
     /// The file is not a usable SQLite database.
     #[error("{path}: not a valid aud index (corrupt or not SQLite); delete it and run `aud index`")]
     Corrupt {
@@ -123,9 +136,16 @@ pub fn open_read_only(path: &Path) -> Result<Connection, IndexDbError> {
             supported: INDEX_SCHEMA_VERSION,
         });
     }
-    if version < INDEX_SCHEMA_VERSION {
+    if version == 0 {
         return Err(IndexDbError::Missing {
             path: path.to_path_buf(),
+        });
+    }
+    if version < INDEX_SCHEMA_VERSION {
+        return Err(IndexDbError::Older {
+            path: path.to_path_buf(),
+            found: version,
+            supported: INDEX_SCHEMA_VERSION,
         });
     }
     Ok(conn)
@@ -308,12 +328,63 @@ pub fn write_skipped(
     Ok(())
 }
 
+/// The ids of names already in `names`, so that a run interns each name with one lookup.
+#[derive(Debug, Default)]
+pub struct NameIds {
+    ids: HashMap<String, i64>,
+}
+
+impl NameIds {
+    /// The id of `name`, inserting it into `names` when new.
+    fn intern(&mut self, tx: &Transaction<'_>, name: &str) -> rusqlite::Result<i64> {
+        if let Some(id) = self.ids.get(name) {
+            return Ok(*id);
+        }
+        let existing: Option<i64> = tx
+            .prepare_cached("SELECT id FROM names WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                tx.prepare_cached("INSERT INTO names (name) VALUES (?1)")?
+                    .execute([name])?;
+                tx.last_insert_rowid()
+            }
+        };
+        self.ids.insert(name.to_owned(), id);
+        Ok(id)
+    }
+}
+
+/// Encodes a name's occurrences as `name_sites.sites` (see the DDL).
+pub fn encode_sites(sites: &[crate::syntax::NameSite]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(sites.len() * 4);
+    let mut previous_line = 0u32;
+    for site in sites {
+        push_varint(&mut out, site.line.saturating_sub(previous_line));
+        push_varint(&mut out, site.col);
+        out.push(site.role as u8);
+        previous_line = site.line;
+    }
+    out
+}
+
+fn push_varint(out: &mut Vec<u8>, mut value: u32) {
+    while value >= 0x80 {
+        out.push((value as u8 & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
 /// Writes a file's `files` row and all its rows (its old rows must be gone already).
 pub fn write_file(
     tx: &Transaction<'_>,
     file: &FileRecord,
     rows: &FileRows,
     counts: &mut RowCounts,
+    names: &mut NameIds,
 ) -> rusqlite::Result<()> {
     counts.add("files", 1);
     counts.add("symbols", rows.symbols.len());
@@ -350,6 +421,7 @@ pub fn write_file(
         file.stat.ctime_ns,
         file.stat.inode.cast_signed(),
     ])?;
+    let file_id = tx.last_insert_rowid();
 
     let mut stmt = tx.prepare_cached(
         "INSERT INTO symbols (path, name, type, line, col, end_line, end_col, parent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -454,6 +526,19 @@ pub fn write_file(
         ])?;
     }
     record_range(tx, path, "api_endpoints", rows.api_endpoints.len())?;
+    // Interned first, so that the file's `name_sites` rows stay one rowid range.
+    let name_ids: Vec<i64> = rows
+        .names
+        .iter()
+        .map(|group| names.intern(tx, &group.name))
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt =
+        tx.prepare_cached("INSERT INTO name_sites (file_id, name_id, sites) VALUES (?1, ?2, ?3)")?;
+    for (group, name_id) in rows.names.iter().zip(name_ids) {
+        stmt.execute(params![file_id, name_id, encode_sites(&group.sites)])?;
+    }
+    counts.add("name_sites", rows.names.len());
+    record_range(tx, path, "name_sites", rows.names.len())?;
     Ok(())
 }
 

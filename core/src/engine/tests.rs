@@ -33,34 +33,46 @@ rules:
 #[test]
 fn match_findings_are_violations_sorted_and_deduplicated() {
     let index = MemoryIndex::new()
-        .with(Source::VariableUsage, "src/b.js", 9, "auth0.domain")
-        .with(Source::SymbolName, "src/a.js", 3, "auth0")
-        .with(Source::VariableUsage, "src/a.js", 3, "auth0")
-        // The same (file, line, source, match) found by two terms counts once.
-        .with(
-            Source::CallCallee,
-            "src/a.js",
-            5,
-            "auth0.AuthenticationClient",
-        )
-        .with(Source::SymbolName, "src/a.js", 1, "loginWithAuth0")
+        .with(Source::Name, "src/b.js", 9, "auth0")
+        .with(Source::Name, "src/a.js", 3, "auth0")
+        .with(Source::Name, "src/a.js", 3, "auth0")
+        .with(Source::Name, "src/a.js", 5, "AuthenticationClient")
+        .with(Source::Name, "src/a.js", 1, "loginWithAuth0")
+        // A single-name term reads only the names: every name of the code is there, so the
+        // columns holding chains and argument text are not searched for it.
+        .with(Source::VariableUsage, "src/a.js", 8, "auth0")
         .with(Source::CallArgument, "src/a.js", 7, "auth0");
     let result = eval(AUTH, &index);
     let rule = &result.rules[0];
     assert_eq!(
         locations(&rule.violations),
         [
-            "src/a.js:3 symbols auth0",
-            "src/a.js:3 variable_usage auth0",
-            "src/a.js:5 function_call_args auth0.AuthenticationClient",
-            "src/b.js:9 variable_usage auth0.domain",
+            "src/a.js:3 names auth0",
+            "src/a.js:5 names AuthenticationClient",
+            "src/b.js:9 names auth0",
         ]
     );
-    assert_eq!(
-        rule.violations[2].term, "auth0",
-        "the first term to find it is kept"
-    );
+    assert_eq!(rule.violations[1].term, "AuthenticationClient");
     assert_eq!(rule.status, RuleStatus::NeedsMigration);
+}
+
+#[test]
+fn chain_terms_search_the_chains_as_written() {
+    let spec = "refactor_name: x\nrules:\n  - id: r\n    description: d\n    match:\n      identifiers: [auth0.domain, '/^auth0$/']\n";
+    let index = MemoryIndex::new()
+        .with(Source::VariableUsage, "src/b.js", 9, "auth0.domain")
+        .with(Source::Name, "src/b.js", 9, "auth0")
+        .with(Source::Name, "src/b.js", 9, "domain")
+        .with(Source::CallCallee, "src/c.js", 2, "auth0");
+    let rule = eval(spec, &index).rules.remove(0);
+    assert_eq!(
+        locations(&rule.violations),
+        [
+            "src/b.js:9 names auth0",
+            "src/b.js:9 variable_usage auth0.domain",
+            "src/c.js:2 function_call_args auth0",
+        ]
+    );
 }
 
 #[test]
@@ -76,13 +88,13 @@ fn a_missing_expectation_is_a_violation() {
 
 #[test]
 fn clean_when_old_gone_and_new_present() {
-    let index = MemoryIndex::new().with(Source::SymbolName, "src/a.js", 2, "CognitoClient");
+    let index = MemoryIndex::new().with(Source::Name, "src/a.js", 2, "CognitoClient");
     let result = eval(AUTH, &index);
     let rule = &result.rules[0];
     assert_eq!(rule.status, RuleStatus::Clean);
     assert_eq!(
         locations(&rule.expected_references),
-        ["src/a.js:2 symbols CognitoClient"]
+        ["src/a.js:2 names CognitoClient"]
     );
     assert!(result.passed());
     assert_eq!(
@@ -97,10 +109,10 @@ fn clean_when_old_gone_and_new_present() {
 #[test]
 fn coverage_and_missing_expectation_files() {
     let index = MemoryIndex::new()
-        .with(Source::SymbolName, "a.js", 1, "CognitoClient")
-        .with(Source::SymbolName, "a.js", 2, "auth0")
-        .with(Source::SymbolName, "b.js", 1, "auth0")
-        .with(Source::SymbolName, "c.js", 1, "CognitoClient");
+        .with(Source::Name, "a.js", 1, "CognitoClient")
+        .with(Source::Name, "a.js", 2, "auth0")
+        .with(Source::Name, "b.js", 1, "auth0")
+        .with(Source::Name, "c.js", 1, "CognitoClient");
     let rule = eval(AUTH, &index).rules.remove(0);
     assert_eq!(rule.missing_expectation_files, ["b.js"]);
     let coverage = rule.coverage.unwrap();
@@ -143,16 +155,13 @@ rules:
     scope: { include: ["backend/**"], exclude: ["backend/vendor/**"] }
 "#;
     let index = MemoryIndex::new()
-        .with(Source::SymbolName, "backend/a.py", 1, "auth0")
-        .with(Source::SymbolName, "backend/vendor/x.py", 1, "auth0")
-        .with(Source::SymbolName, "frontend/a.js", 1, "auth0")
+        .with(Source::Name, "backend/a.py", 1, "auth0")
+        .with(Source::Name, "backend/vendor/x.py", 1, "auth0")
+        .with(Source::Name, "frontend/a.js", 1, "auth0")
         // An expectation met outside the scope does not count.
-        .with(Source::SymbolName, "frontend/b.js", 1, "cognito");
+        .with(Source::Name, "frontend/b.js", 1, "cognito");
     let rule = eval(spec, &index).rules.remove(0);
-    assert_eq!(
-        locations(&rule.violations),
-        ["backend/a.py:1 symbols auth0"]
-    );
+    assert_eq!(locations(&rule.violations), ["backend/a.py:1 names auth0"]);
     assert_eq!(rule.missing_expectations, ["cognito"]);
 }
 
@@ -171,8 +180,12 @@ fn each_kind_searches_its_own_columns() {
         let rule = eval(&spec, &index).rules.remove(0);
         let mut seen: Vec<u32> = rule.violations.iter().map(|f| f.line).collect();
         seen.sort_unstable();
-        let mut expected: Vec<u32> = kind
-            .sources()
+        // `users` is one plain name: as an identifier it is looked up among the names only.
+        let sources: &[Source] = match kind {
+            TermKind::Identifiers => &[Source::Name],
+            other => other.sources(),
+        };
+        let mut expected: Vec<u32> = sources
             .iter()
             .map(|s| Source::ALL.iter().position(|a| a == s).unwrap() as u32 + 1)
             .collect();
@@ -185,7 +198,7 @@ fn each_kind_searches_its_own_columns() {
 fn nothing_is_capped() {
     let mut index = MemoryIndex::new();
     for i in 0..5_000 {
-        index.push(Source::SymbolName, &format!("f{i}.js"), 1, "auth0", "");
+        index.push(Source::Name, &format!("f{i}.js"), 1, "auth0", "");
     }
     let result = eval(AUTH, &index);
     assert_eq!(result.rules[0].violations.len(), 5_000);
@@ -209,7 +222,7 @@ fn regex_terms_search_without_a_needle() {
 
 #[test]
 fn json_contract() {
-    let index = MemoryIndex::new().with(Source::SymbolName, "a.js", 3, "auth0");
+    let index = MemoryIndex::new().with(Source::Name, "a.js", 3, "auth0");
     let json = serde_json::to_value(eval(AUTH, &index)).unwrap();
     insta::assert_json_snapshot!(json);
 }
@@ -250,7 +263,7 @@ rules:
 "#;
     let store = Counting {
         inner: MemoryIndex::new()
-            .with(Source::SymbolName, "a.js", 1, "AUTH0")
+            .with(Source::Name, "a.js", 1, "AUTH0")
             .with(Source::SqlTable, "a.js", 2, "legacy_users"),
         scans: Default::default(),
     };
@@ -264,16 +277,20 @@ rules:
     unique.dedup();
     assert_eq!(sources, unique, "a source was scanned twice");
     assert_eq!(sources.len(), TermKind::Identifiers.sources().len() + 1);
-    let (_, needles) = &scans[0];
+    let needles_of = |source: Source| {
+        scans
+            .iter()
+            .find(|(s, _)| *s == source)
+            .and_then(|(_, n)| n.clone())
+    };
+    // Single names search the names; the chain searches the columns holding chains.
     assert_eq!(
-        needles.as_deref(),
-        Some(
-            &[
-                "auth0".to_owned(),
-                "cognito".to_owned(),
-                "jwt.sign".to_owned()
-            ][..]
-        )
+        needles_of(Source::Name),
+        Some(vec!["auth0".to_owned(), "cognito".to_owned()])
+    );
+    assert_eq!(
+        needles_of(Source::SymbolName),
+        Some(vec!["jwt.sign".to_owned()])
     );
     // A regex term has no needle: its source is read whole.
     let (_, table_needles) = scans.iter().find(|(s, _)| *s == Source::SqlTable).unwrap();

@@ -163,7 +163,7 @@ rules:
         let spec = Spec::parse("spec.yaml", SPEC).unwrap();
         let mut index = MemoryIndex::new();
         for (file, line, value) in rows {
-            index.push(Source::SymbolName, file, *line, value, "");
+            index.push(Source::Name, file, *line, value, "");
         }
         fingerprint_evaluation(&evaluate(&spec, &index).unwrap())
     }

@@ -142,9 +142,9 @@ mod tests {
         )
         .unwrap();
         let dirty = MemoryIndex::new()
-            .with(Source::SymbolName, "src/a.js", 3, "auth0")
-            .with(Source::CallCallee, "src/b.js", 9, "auth0.login");
-        let clean = MemoryIndex::new().with(Source::SymbolName, "src/a.js", 3, "cognito");
+            .with(Source::Name, "src/a.js", 3, "auth0")
+            .with(Source::Name, "src/b.js", 9, "auth0");
+        let clean = MemoryIndex::new().with(Source::Name, "src/a.js", 3, "cognito");
         let subject = |task: u32| Subject {
             tool_version: "0.1.0".into(),
             plan_id: Some(1),
@@ -166,7 +166,7 @@ mod tests {
             "refactor_name: auth\nrules:\n  - id: a\n    description: no <auth0>\n    match:\n      identifiers: [auth0]\n  - id: b\n    description: no md5\n    match:\n      identifiers: [md5]\n",
         )
         .unwrap();
-        let index = MemoryIndex::new().with(Source::SymbolName, "x.js", 4, "auth0");
+        let index = MemoryIndex::new().with(Source::Name, "x.js", 4, "auth0");
         let xml = render(
             &evaluate(&spec, &index).unwrap(),
             &Subject {
@@ -184,7 +184,7 @@ mod tests {
         assert!(xml.contains(r#"name="a: no &lt;auth0&gt;">"#), "{xml}");
         assert!(
             xml.contains(
-                r#"<failure message="1 violation" type="medium">x.js:4: auth0 (auth0, symbols)"#
+                r#"<failure message="1 violation" type="medium">x.js:4: auth0 (auth0, names)"#
             ),
             "{xml}"
         );

@@ -151,8 +151,8 @@ rules:
     fn violations_and_missing_expectations_become_results() {
         let spec = Spec::parse("spec.yaml", SPEC).unwrap();
         let index = MemoryIndex::new()
-            .with(Source::SymbolName, "src/a.js", 3, "auth0")
-            .with(Source::SymbolName, "src/b.js", 9, "md5");
+            .with(Source::Name, "src/a.js", 3, "auth0")
+            .with(Source::Name, "src/b.js", 9, "md5");
         let evaluation = evaluate(&spec, &index).unwrap();
         let subject = Subject {
             tool_version: "0.1.0".into(),
@@ -198,8 +198,8 @@ rules:
     fn sarif_log_snapshot() {
         let spec = Spec::parse("spec.yaml", SPEC).unwrap();
         let index = MemoryIndex::new()
-            .with(Source::SymbolName, "src/a.js", 3, "auth0")
-            .with(Source::SymbolName, "src/a.js", 8, "auth0");
+            .with(Source::Name, "src/a.js", 3, "auth0")
+            .with(Source::Name, "src/a.js", 8, "auth0");
         let subject = Subject {
             tool_version: "0.1.0".into(),
             plan_id: Some(1),

@@ -194,9 +194,9 @@ rules:
 "#,
         )
         .unwrap();
-        let mut index = MemoryIndex::new().with(Source::SymbolName, "b.js", 1, "CognitoClient");
+        let mut index = MemoryIndex::new().with(Source::Name, "b.js", 1, "CognitoClient");
         for i in 1..=12 {
-            index.push(Source::VariableUsage, "a.js", i, "auth0.login", "read");
+            index.push(Source::Name, "a.js", i, "auth0", "reference");
         }
         let eval = crate::engine::evaluate(&spec, &index).unwrap();
         insta::assert_snapshot!(render(&eval, TextOptions::default()));

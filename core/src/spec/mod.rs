@@ -139,6 +139,7 @@ impl TermKind {
     pub fn sources(self) -> &'static [Source] {
         match self {
             TermKind::Identifiers => &[
+                Source::Name,
                 Source::SymbolName,
                 Source::JsxName,
                 Source::VariableUsage,
@@ -166,6 +167,31 @@ pub struct Term {
     pub kind: TermKind,
     /// The compiled matcher.
     pub pattern: Pattern,
+}
+
+impl Term {
+    /// The index columns this term is looked up in. An `identifiers` term that is one plain name
+    /// (`draggingElement`, `AUTH0_DOMAIN`) searches only [`Source::Name`], which holds every
+    /// identifier-like node of the code at its own line and column, and nothing else (never a
+    /// string, a comment, or a call's argument text). Any other term (a member chain such as
+    /// `process.env.X`, a JSX attribute such as `data-testid`, a regex) also searches the
+    /// columns holding chains as written.
+    pub fn sources(&self) -> &'static [Source] {
+        match self.kind {
+            TermKind::Identifiers if self.is_single_name() => &[Source::Name],
+            kind => kind.sources(),
+        }
+    }
+
+    /// Whether the term is one plain name: word characters (and `$`) only, not a regex.
+    pub fn is_single_name(&self) -> bool {
+        !self.pattern.is_regex()
+            && !self.text.is_empty()
+            && self
+                .text
+                .chars()
+                .all(|c| c == '$' || crate::matcher::is_word_char(c))
+    }
 }
 
 /// The terms of one `match`, `expect` or `expect_not` block.
