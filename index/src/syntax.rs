@@ -617,7 +617,7 @@ pub struct NameKinds {
 impl NameKinds {
     /// Classifies every node kind of `grammar`.
     pub fn new(grammar: &tree_sitter::Language) -> NameKinds {
-        let count = usize::from(grammar.node_kind_count());
+        let count = grammar.node_kind_count();
         let mut name = vec![None; count];
         let mut parent = vec![None; count];
         let mut declares = vec![false; count];
