@@ -2,10 +2,16 @@
 //! `.pf/repo_index.db` (its DDL is [`schema`]); and [`SqliteIndex`], the rule engine's read access
 //! to it. Used by the `aud` binary, the WASI runner and the bench harness.
 //!
-//! [`refresh`] is incremental: a file whose size and mtime are unchanged is not read; one whose
-//! content hash is unchanged is not re-extracted; deleted files lose their rows. Extraction runs
-//! in parallel (feature `parallel`, rayon) and sends results to the one thread that writes. A
-//! run is one SQLite transaction, so an interrupted run leaves the previous index whole.
+//! [`refresh`] is incremental: a file whose size, mtime, ctime and inode are unchanged is not
+//! read, unless it is racily clean (changed no earlier than the previous run started, so an
+//! edit within the same timestamp tick could hide); one whose content hash is unchanged is not
+//! re-extracted; deleted files lose their rows. Extraction runs in parallel (feature
+//! `parallel`, rayon) and sends results to the one thread that writes. A run is one SQLite
+//! transaction, so an interrupted run leaves the previous index whole.
+//!
+//! Hostile input never aborts a run: nesting deeper than the extractors descend leaves the
+//! file partially indexed (and says so), and a file whose tree and rows would outgrow the
+//! per-file memory budget is skipped with a reason.
 
 mod extract;
 mod lang;
@@ -28,7 +34,7 @@ use anyhow::Context as _;
 use schema::INDEX_SCHEMA_VERSION;
 use serde::Serialize;
 
-pub use extract::{Extraction, Language, extract};
+pub use extract::{DEFAULT_MEMORY_BUDGET, Extraction, Language, extract, extract_within};
 pub use rows::FileRows;
 pub use store::SqliteIndex;
 pub use walk::{SkipReason, Skipped};
@@ -43,6 +49,9 @@ pub struct IndexOptions {
     pub max_file_bytes: u64,
     /// Show a progress bar on a terminal for long runs.
     pub progress: bool,
+    /// Files whose syntax tree and rows would take more memory than this are skipped
+    /// (`over_budget`). Each extraction thread may use this much.
+    pub max_file_memory: u64,
 }
 
 impl Default for IndexOptions {
@@ -51,6 +60,7 @@ impl Default for IndexOptions {
             full: false,
             max_file_bytes: 2 * 1024 * 1024,
             progress: false,
+            max_file_memory: DEFAULT_MEMORY_BUDGET,
         }
     }
 }
@@ -76,6 +86,8 @@ pub struct IndexReport {
     pub skipped: Vec<Skipped>,
     /// Indexed files with syntax errors (indexed as far as the parser recovered).
     pub parse_errors: Vec<String>,
+    /// Indexed files nested deeper than extraction descends: what lies deeper is not indexed.
+    pub partial: Vec<String>,
     /// Rows per table after the run.
     pub rows: BTreeMap<String, u64>,
     /// Wall-clock time of the run.
@@ -92,8 +104,8 @@ struct Job {
 
 /// The result of reading (and maybe extracting) one file.
 enum Outcome {
-    /// The content hash is unchanged: only the mtime moves.
-    Unchanged { path: String, mtime_ns: i64 },
+    /// The content hash is unchanged: only the stat moves.
+    Unchanged { path: String, stat: walk::Stat },
     /// New or changed: its rows.
     Extracted {
         record: writer::FileRecord,
@@ -192,13 +204,14 @@ fn finish(
     let db = || format!("reading {}", db_path.display());
     report.files_indexed =
         usize::try_from(report.rows.get("files").copied().unwrap_or(0)).unwrap_or(usize::MAX);
-    let mut stmt = conn
-        .prepare("SELECT path FROM files WHERE parse_status <> 'ok' ORDER BY path")
-        .with_context(db)?;
-    report.parse_errors = stmt
-        .query_map([], |r| r.get(0))
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
-        .with_context(db)?;
+    let paths = |sql: &str| -> anyhow::Result<Vec<String>> {
+        let mut stmt = conn.prepare(sql).with_context(db)?;
+        stmt.query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+            .with_context(db)
+    };
+    report.parse_errors = paths("SELECT path FROM files WHERE parse_errors > 0 ORDER BY path")?;
+    report.partial = paths("SELECT path FROM files WHERE parse_status = 'partial' ORDER BY path")?;
     Ok(report)
 }
 
@@ -220,6 +233,12 @@ fn update(
         writer::drop_indexes(&tx).with_context(db)?;
     }
     let known = writer::known_files(&tx).with_context(db)?;
+    // Files changed no earlier than the previous run started are racily clean: an edit in the
+    // same timestamp tick as that run's read would keep every stat field. They are re-hashed.
+    let racy_from = writer::last_started(&tx)
+        .with_context(db)?
+        .unwrap_or(i64::MIN);
+    writer::set_started(&tx, clock_now(db_path)).with_context(db)?;
     let mut counts = if full {
         writer::RowCounts::default()
     } else {
@@ -237,7 +256,7 @@ fn update(
     for candidate in candidates {
         seen.insert(candidate.rel.clone());
         match known.get(&candidate.rel) {
-            Some(k) if k.bytes == candidate.bytes && k.mtime_ns == candidate.mtime_ns => {
+            Some(k) if clean(&k.stat, &candidate.stat, racy_from) => {
                 report.files_unchanged += 1;
             }
             k => jobs.push(Job {
@@ -262,8 +281,8 @@ fn update(
     let mut write = |outcome: Outcome| -> anyhow::Result<()> {
         progress.inc();
         match outcome {
-            Outcome::Unchanged { path, mtime_ns } => {
-                writer::touch_file(&tx, &path, mtime_ns).with_context(db)?;
+            Outcome::Unchanged { path, stat } => {
+                writer::touch_file(&tx, &path, &stat).with_context(db)?;
                 report.files_unchanged += 1;
             }
             Outcome::Extracted {
@@ -295,7 +314,8 @@ fn update(
         }
         Ok(())
     };
-    for_each_parallel(jobs, process, &mut write)?;
+    let (max_bytes, budget) = (opts.max_file_bytes, opts.max_file_memory);
+    for_each_parallel(jobs, |job| process(job, max_bytes, budget), &mut write)?;
     progress.finish();
     if routes_changed {
         let endpoints = routes::resolve(&tx).with_context(db)?;
@@ -312,10 +332,40 @@ fn update(
     Ok(report)
 }
 
-/// Reads one file and extracts its rows unless its content is unchanged.
-fn process(job: Job) -> Outcome {
+/// Whether a file the index holds as `known` can be taken as unchanged without reading it:
+/// the same size, mtime, ctime and inode, and changed before the previous run started at
+/// `racy_from` (as git treats racily clean files).
+fn clean(known: &walk::Stat, now: &walk::Stat, racy_from: i64) -> bool {
+    known == now && now.mtime_ns < racy_from && now.ctime_ns < racy_from
+}
+
+/// The current time by the clock of the file system holding the index (ns since the epoch):
+/// the mtime of a file created beside it, so that it compares with the files' mtimes even
+/// where the file system's clock is coarse or not this machine's. The system clock, should
+/// that file not be creatable.
+fn clock_now(db_path: &Path) -> i64 {
+    let mut name = db_path.as_os_str().to_owned();
+    name.push(".clock");
+    let probe = Path::new(&name);
+    let stamp = std::fs::File::create(probe)
+        .and_then(|file| file.metadata())
+        .map(|meta| walk::Stat::of(&meta).mtime_ns);
+    let _ = std::fs::remove_file(probe);
+    match stamp {
+        Ok(ns) if ns > 0 => ns,
+        _ => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| i64::try_from(d.as_nanos()).ok())
+            .unwrap_or(i64::MAX),
+    }
+}
+
+/// Reads one file (at most `max_bytes`) and extracts its rows within `budget` bytes of memory
+/// unless its content is unchanged.
+fn process(job: Job, max_bytes: u64, budget: u64) -> Outcome {
     let candidate = job.candidate;
-    let (sha256, text) = match walk::read(&candidate) {
+    let read = match walk::read(&candidate, max_bytes) {
         Ok(read) => read,
         Err(reason) => {
             return Outcome::Skipped(Skipped {
@@ -324,37 +374,49 @@ fn process(job: Job) -> Outcome {
             });
         }
     };
-    if job.known_sha.as_deref() == Some(sha256.as_str()) {
+    if job.known_sha.as_deref() == Some(read.sha256.as_str()) {
         return Outcome::Unchanged {
             path: candidate.rel,
-            mtime_ns: candidate.mtime_ns,
+            stat: read.stat,
         };
     }
+    let text = read.text;
     // The extractors never panic by design; should one ever do, the file is still recorded
     // (with an error status) and the run goes on.
     let extraction = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        extract(&candidate.rel, candidate.language, &text)
+        extract_within(&candidate.rel, candidate.language, &text, budget)
     }))
     .unwrap_or_else(|_| Extraction {
-        rows: FileRows::default(),
         syntax_errors: 1,
+        ..Extraction::default()
     });
+    if extraction.over_budget {
+        return Outcome::Skipped(Skipped {
+            path: candidate.rel,
+            reason: SkipReason::OverBudget,
+        });
+    }
     let loc = text.lines().count() as u64;
     Outcome::Extracted {
         record: writer::FileRecord {
             path: candidate.rel,
-            sha256,
+            sha256: read.sha256,
             ext: candidate.ext,
-            bytes: candidate.bytes,
             loc,
             language: candidate.language.name(),
-            mtime_ns: candidate.mtime_ns,
+            stat: read.stat,
             syntax_errors: extraction.syntax_errors,
+            partial: extraction.partial,
         },
         rows: Box::new(extraction.rows),
         is_new: job.known_sha.is_none(),
     }
 }
+
+/// The stack of each extraction thread: the extractors descend at most
+/// [`syntax::MAX_DEPTH`] levels, which takes well under this even in a debug build.
+#[cfg(all(feature = "parallel", not(target_os = "wasi")))]
+const EXTRACTION_STACK_BYTES: usize = 16 * 1024 * 1024;
 
 /// Runs `work` on every item on all cores and hands each result to `sink` on this thread.
 // WASI has no threads: there the feature is ignored, even when feature unification in a
@@ -369,12 +431,23 @@ where
 {
     use rayon::iter::{IntoParallelIterator, ParallelIterator};
     let (tx, rx) = std::sync::mpsc::sync_channel::<R>(256);
+    // Extraction recurses (to a fixed depth); its own threads give it room whatever the build.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(EXTRACTION_STACK_BYTES)
+        .build()
+        .ok();
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            items.into_par_iter().for_each_with(tx, |tx, item| {
-                // A closed channel means the writer failed; the remaining work is moot.
-                let _ = tx.send(work(item));
-            });
+            let run = move || {
+                items.into_par_iter().for_each_with(tx, |tx, item| {
+                    // A closed channel means the writer failed; the remaining work is moot.
+                    let _ = tx.send(work(item));
+                });
+            };
+            match pool {
+                Some(pool) => pool.install(run),
+                None => run(),
+            }
         });
         // Dropping the receiver on error makes the producers stop quickly.
         rx.into_iter().try_for_each(sink)
@@ -440,6 +513,93 @@ mod progress {
             if let Some(bar) = &self.bar {
                 bar.finish_and_clear();
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::{Language, clean, extract_within};
+    use crate::walk::Stat;
+
+    const KNOWN: Stat = Stat {
+        bytes: 20,
+        mtime_ns: 1_000,
+        ctime_ns: 1_000,
+        inode: 7,
+    };
+
+    #[test]
+    fn a_file_is_clean_only_with_every_stat_field_equal_and_changed_before_the_last_run() {
+        assert!(clean(&KNOWN, &KNOWN, 1_001));
+        // Racily clean: changed in the tick the previous run started in, or later.
+        assert!(!clean(&KNOWN, &KNOWN, 1_000));
+        assert!(!clean(&KNOWN, &KNOWN, 999));
+        assert!(!clean(
+            &KNOWN,
+            &Stat {
+                ctime_ns: 1_500,
+                ..KNOWN
+            },
+            1_001
+        ));
+        // Each field on its own tells a change.
+        for changed in [
+            Stat { bytes: 21, ..KNOWN },
+            Stat {
+                mtime_ns: 900,
+                ..KNOWN
+            },
+            Stat {
+                ctime_ns: 900,
+                ..KNOWN
+            },
+            Stat { inode: 8, ..KNOWN },
+        ] {
+            assert!(!clean(&KNOWN, &changed, 2_000), "{changed:?}");
+        }
+        // The first run after an upgrade has no start time: everything is read.
+        assert!(!clean(&KNOWN, &KNOWN, i64::MIN));
+    }
+
+    #[test]
+    fn rows_outgrowing_the_budget_yield_no_rows_and_over_budget() {
+        // Each call's argument is stored as text: 100 levels make rows of ~15 KB per 300 bytes.
+        let nest = format!("{}x{};\n", "f(".repeat(100), ")".repeat(100));
+        let text = nest.repeat(50);
+        let roomy = extract_within("a.js", Language::JavaScript, &text, 1 << 30);
+        assert!(!roomy.over_budget && !roomy.partial);
+        assert!(roomy.rows.function_call_args.len() >= 5_000);
+        // Room for the tree (256 bytes a token) but not for the rows.
+        let tight = extract_within("a.js", Language::JavaScript, &text, 16_000_000 / 4);
+        assert!(tight.over_budget);
+        assert!(tight.rows.is_empty());
+        // Not even room for the tree: refused before parsing.
+        let tiny = extract_within("a.js", Language::JavaScript, &text, 1_000);
+        assert!(tiny.over_budget && tiny.rows.is_empty());
+    }
+
+    #[test]
+    fn nesting_past_the_bound_marks_the_file_partial_in_every_language() {
+        let chain = ".b".repeat(crate::syntax::MAX_DEPTH * 2);
+        for (path, language, text) in [
+            ("a.js", Language::JavaScript, format!("x = a{chain};")),
+            ("a.ts", Language::TypeScript, format!("x = a{chain};")),
+            ("a.py", Language::Python, format!("x = a{chain}")),
+            ("a.go", Language::Go, format!("package p\nvar x = a{chain}")),
+            (
+                "a.rs",
+                Language::Rust,
+                format!("fn f() {{ let x = a{chain}; }}"),
+            ),
+        ] {
+            let deep = extract_within(path, language, &text, 1 << 30);
+            assert!(deep.partial, "{path}");
+            let shallow = text.replace(&chain, ".b.b");
+            assert!(
+                !extract_within(path, language, &shallow, 1 << 30).partial,
+                "{path}"
+            );
         }
     }
 }

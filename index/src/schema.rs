@@ -6,7 +6,9 @@
 
 /// Bumped whenever [`INDEX_DDL`] changes incompatibly. Stored in `PRAGMA user_version`.
 /// Version 2: `file_rows` replaces the per-file secondary indexes.
-/// Version 3: `names` and `name_sites`, every identifier-like node of the code.
+/// Version 3: `names` and `name_sites`, every identifier-like node of the code; also
+/// `files.ctime_ns` and `files.inode` (a same-size edit that keeps the mtime is seen),
+/// `parse_status` `partial`, skip reasons `not_regular` and `over_budget`.
 /// Also version 3: routes with their full path: `api_endpoints` is derived from the per-file
 /// `route_sites`, `route_mounts` and `route_bindings` and gains `pattern`, `prefix_status`,
 /// `unresolved` and `mounts`.
@@ -24,12 +26,14 @@ CREATE TABLE IF NOT EXISTS files (
     loc INTEGER NOT NULL,
     language TEXT NOT NULL,
     mtime_ns INTEGER NOT NULL,
-    parse_status TEXT NOT NULL,   -- ok | syntax_errors
-    parse_errors INTEGER NOT NULL DEFAULT 0
+    parse_status TEXT NOT NULL,   -- ok | syntax_errors | partial (nested deeper than extraction goes)
+    parse_errors INTEGER NOT NULL DEFAULT 0,
+    ctime_ns INTEGER NOT NULL DEFAULT 0,  -- status change time; 0 where the platform has none
+    inode INTEGER NOT NULL DEFAULT 0      -- as the bits of a u64; 0 where unknown
 );
 CREATE TABLE IF NOT EXISTS skipped_files (
     path TEXT PRIMARY KEY,
-    reason TEXT NOT NULL          -- binary | too_large | not_utf8 | unreadable
+    reason TEXT NOT NULL          -- binary | too_large | not_utf8 | unreadable | not_regular | over_budget
 );
 CREATE TABLE IF NOT EXISTS symbols (
     path TEXT NOT NULL,

@@ -4,6 +4,7 @@
 //! functions read positions, strings and children of nodes. This module imports no language
 //! walker; every walker imports it.
 
+use std::cell::Cell;
 use std::collections::HashSet;
 
 use tree_sitter::Node;
@@ -12,12 +13,16 @@ use crate::rows::{Assignment, CallArg, FileRows, SqlQuery, Symbol, Usage};
 use crate::sql;
 
 /// How deep the extractors recurse before they stop descending. Real code never comes near;
-/// generated or hostile input must not overflow the stack.
+/// generated or hostile input must not overflow the stack (the WASI module's is 1 MiB). Where
+/// the bound cuts, [`Out::too_deep`] marks the file partially indexed.
 pub const MAX_DEPTH: usize = 400;
 
 /// The longest expression text stored, in bytes; longer text is cut at a character boundary and
 /// ends with `…`. Keeps huge inline callbacks from bloating the index.
 const MAX_EXPR_BYTES: usize = 1000;
+
+/// What a row's copy of the enclosing function's name is counted as, in bytes.
+const FUNCTION_BYTES: usize = 32;
 
 /// The longest argument list kept in a fluent callee (`a.b(x).c`); longer ones become `(…)`.
 const MAX_CALLEE_ARGS: usize = 60;
@@ -37,6 +42,12 @@ pub struct Out<'a> {
     /// Names a walker knows hold a router (`const api = express.Router()`), whatever they
     /// are called.
     pub routers: HashSet<String>,
+    /// Set when a depth bound stopped extraction short of some node: the file is partial.
+    pub partial: Cell<bool>,
+    /// Bytes the rows may still take (the per-file memory budget); see [`Out::spend`].
+    budget: usize,
+    /// Set when the rows outgrew the budget: no more rows are recorded.
+    pub over_budget: bool,
 }
 
 impl<'a> Out<'a> {
@@ -48,6 +59,39 @@ impl<'a> Out<'a> {
             classes: Vec::new(),
             strings_done: HashSet::new(),
             routers: HashSet::new(),
+            partial: Cell::new(false),
+            budget: usize::MAX,
+            over_budget: false,
+        }
+    }
+
+    /// Limits the bytes the rows may take.
+    pub(crate) fn set_budget(&mut self, bytes: usize) {
+        self.budget = bytes;
+    }
+
+    /// Whether `depth` is past [`MAX_DEPTH`]; if so the file is marked partial, since the
+    /// caller will not descend.
+    pub fn too_deep(&self, depth: usize) -> bool {
+        let deep = depth > MAX_DEPTH;
+        if deep {
+            self.partial.set(true);
+        }
+        deep
+    }
+
+    /// Takes `bytes` (a row about to be recorded) from the budget; `false` once it is spent,
+    /// and from then on.
+    fn spend(&mut self, bytes: usize) -> bool {
+        match self.budget.checked_sub(bytes) {
+            Some(left) if !self.over_budget => {
+                self.budget = left;
+                true
+            }
+            _ => {
+                self.over_budget = true;
+                false
+            }
         }
     }
 
@@ -94,7 +138,7 @@ impl<'a> Out<'a> {
 
     /// Records a declared name at `name_node`; `span` is the whole declaration.
     pub fn symbol(&mut self, name_node: Node<'_>, span: Node<'_>, name: String, kind: &str) {
-        if name.is_empty() {
+        if name.is_empty() || !self.spend(size_of::<Symbol>() + name.len()) {
             return;
         }
         let parent = self
@@ -116,7 +160,9 @@ impl<'a> Out<'a> {
 
     /// Records an assignment of `source` to `target` at `node`.
     pub fn assignment(&mut self, node: Node<'_>, target: String, source: String) {
-        if target.is_empty() {
+        if target.is_empty()
+            || !self.spend(size_of::<Assignment>() + target.len() + source.len() + FUNCTION_BYTES)
+        {
             return;
         }
         let in_function = self.in_function();
@@ -139,7 +185,7 @@ impl<'a> Out<'a> {
 
     /// Records a read or write of `name` at `node`.
     pub fn usage(&mut self, node: Node<'_>, name: String, usage_type: &'static str) {
-        if name.is_empty() {
+        if name.is_empty() || !self.spend(size_of::<Usage>() + name.len() + FUNCTION_BYTES) {
             return;
         }
         let in_function = self.in_function();
@@ -154,13 +200,18 @@ impl<'a> Out<'a> {
 
     /// Records a call: one row per argument, or one row with no argument.
     pub fn call(&mut self, node: Node<'_>, callee: String, args: &[Node<'_>]) {
+        if self.over_budget {
+            return;
+        }
         let args: Vec<String> = args.iter().map(|arg| self.expr(*arg)).collect();
         self.call_exprs(node, callee, args);
     }
 
     /// Records a call whose arguments are given as text (a macro's tokens, split at commas).
     pub fn call_exprs(&mut self, node: Node<'_>, callee: String, args: Vec<String>) {
-        if callee.is_empty() {
+        let row = size_of::<CallArg>() + callee.len() + FUNCTION_BYTES;
+        let cost = args.iter().map(|a| row + a.len()).sum::<usize>().max(row);
+        if callee.is_empty() || !self.spend(cost) {
             return;
         }
         let caller = self.in_function();
@@ -190,10 +241,16 @@ impl<'a> Out<'a> {
 
     /// Records `text` (a literal's static text) as a query if it is SQL.
     pub fn maybe_sql(&mut self, node: Node<'_>, text: &str) {
-        if text.len() < 8 {
+        if text.len() < 8 || self.over_budget {
             return;
         }
-        if let Some(found) = sql::detect(text) {
+        if let Some(found) = sql::detect(text)
+            && self.spend(
+                size_of::<SqlQuery>()
+                    + text.len()
+                    + found.tables.iter().map(|t| t.len() + 24).sum::<usize>(),
+            )
+        {
             self.rows.sql_queries.push(SqlQuery {
                 line: line(node),
                 query_text: text.trim().to_owned(),
@@ -219,7 +276,7 @@ impl Out<'_> {
             return;
         }
         let mut parts = Vec::new();
-        self.flatten_plus(node, &mut parts, 0);
+        self.flatten_plus(node, &mut parts);
         let values: Vec<Option<String>> = parts.iter().map(|p| literal(self, *p)).collect();
         if values.iter().all(Option::is_none) {
             return;
@@ -244,20 +301,23 @@ impl Out<'_> {
                 .is_some_and(|op| self.text(op) == "+")
     }
 
-    fn flatten_plus<'t>(&self, node: Node<'t>, parts: &mut Vec<Node<'t>>, depth: usize) {
-        if depth < MAX_DEPTH && self.is_plus(node) {
-            for side in ["left", "right"] {
-                if let Some(child) = node.child_by_field_name(side) {
-                    self.flatten_plus(child, parts, depth + 1);
+    /// The operands of a `+` chain, left to right, looking through parentheses. Iterative:
+    /// a chain of any length costs no stack.
+    fn flatten_plus<'t>(&self, node: Node<'t>, parts: &mut Vec<Node<'t>>) {
+        let mut stack = vec![node];
+        while let Some(node) = stack.pop() {
+            if self.is_plus(node) {
+                // Right first, so that the left side is taken first.
+                stack.extend(node.child_by_field_name("right"));
+                stack.extend(node.child_by_field_name("left"));
+            } else if node.kind() == "parenthesized_expression" {
+                match node.named_child(0) {
+                    Some(inner) if self.is_plus(inner) => stack.push(inner),
+                    _ => parts.push(node),
                 }
+            } else {
+                parts.push(node);
             }
-        } else if node.kind() == "parenthesized_expression" && depth < MAX_DEPTH {
-            match node.named_child(0) {
-                Some(inner) if self.is_plus(inner) => self.flatten_plus(inner, parts, depth + 1),
-                _ => parts.push(node),
-            }
-        } else {
-            parts.push(node);
         }
     }
 }
@@ -277,6 +337,9 @@ impl Out<'_> {
     /// The callee of a call as written, without the line breaks of a fluent chain
     /// (`router.route('/x').get`, not `router.route('/x')\n  .get`). `chain` names a plain
     /// identifier or member chain; calls in the chain keep their arguments as written.
+    /// Iterative: it walks down the chain collecting each link's suffix, then writes the base
+    /// and the suffixes; past [`MAX_DEPTH`] links (counting from `depth`) the rest of the
+    /// chain is written as text and the file marked partial.
     pub fn callee_text(
         &self,
         func: Node<'_>,
@@ -284,61 +347,73 @@ impl Out<'_> {
         chain: &dyn Fn(&Out<'_>, Node<'_>) -> Option<String>,
         depth: usize,
     ) -> String {
-        if let Some(name) = chain(self, func) {
-            return name;
-        }
-        if depth < MAX_DEPTH
-            && func.kind() == member.kind
-            && let (Some(object), Some(property)) = (
-                func.child_by_field_name(member.object),
-                func.child_by_field_name(member.property),
-            )
-        {
-            return format!(
-                "{}.{}",
-                self.callee_text(object, member, chain, depth + 1),
-                self.text(property)
-            );
-        }
-        if depth < MAX_DEPTH
-            && func.kind() == "call_expression"
-            && let (Some(inner), Some(args)) = (
-                func.child_by_field_name("function"),
-                func.child_by_field_name("arguments"),
-            )
-        {
-            // Long arguments (closures, queries) are elided: the callee stays a name to search.
-            let args = self.expr(args);
-            let args = if args.len() > MAX_CALLEE_ARGS {
-                "(…)"
-            } else {
-                args.as_str()
+        let mut suffixes: Vec<String> = Vec::new();
+        let mut func = func;
+        let mut depth = depth;
+        let base = loop {
+            if let Some(name) = chain(self, func) {
+                break name;
+            }
+            let link = match func.kind() {
+                kind if kind == member.kind => {
+                    match (
+                        func.child_by_field_name(member.object),
+                        func.child_by_field_name(member.property),
+                    ) {
+                        (Some(object), Some(property)) => {
+                            Some((object, format!(".{}", self.text(property))))
+                        }
+                        _ => None,
+                    }
+                }
+                "call_expression" => match (
+                    func.child_by_field_name("function"),
+                    func.child_by_field_name("arguments"),
+                ) {
+                    (Some(inner), Some(args)) => {
+                        // Long arguments (closures, queries) are elided: the callee stays a
+                        // name to search.
+                        let args = self.expr(args);
+                        let args = if args.len() > MAX_CALLEE_ARGS {
+                            "(…)".to_owned()
+                        } else {
+                            args
+                        };
+                        Some((inner, args))
+                    }
+                    _ => None,
+                },
+                // Rust: `conn.query(x)?.rows`, `fetch().await.json`.
+                "try_expression" => func.named_child(0).map(|inner| (inner, "?".to_owned())),
+                "await_expression" => func
+                    .named_child(0)
+                    .map(|inner| (inner, ".await".to_owned())),
+                _ => None,
             };
-            return format!(
-                "{}{}",
-                self.callee_text(inner, member, chain, depth + 1),
-                args
-            );
+            match link {
+                Some((inner, suffix)) if !self.too_deep(depth) => {
+                    suffixes.push(suffix);
+                    func = inner;
+                    depth += 1;
+                }
+                _ => break self.callee_base(func),
+            }
+        };
+        let mut text = base;
+        for suffix in suffixes.iter().rev() {
+            text.push_str(suffix);
         }
-        // Rust: `conn.query(x)?.rows`, `fetch().await.json`, `sqlx::query!(...).execute`.
-        if depth < MAX_DEPTH
+        text
+    }
+
+    /// The text of the innermost part of a callee that is no link of a chain.
+    fn callee_base(&self, func: Node<'_>) -> String {
+        // `sqlx::query!(...).execute`: a long macro call is its name.
+        if func.kind() == "macro_invocation"
+            && self.text(func).len() > MAX_CALLEE_ARGS
             && let Some(inner) = func.named_child(0)
         {
-            match func.kind() {
-                "try_expression" => {
-                    return format!("{}?", self.callee_text(inner, member, chain, depth + 1));
-                }
-                "await_expression" => {
-                    return format!(
-                        "{}.await",
-                        self.callee_text(inner, member, chain, depth + 1)
-                    );
-                }
-                "macro_invocation" if self.text(func).len() > MAX_CALLEE_ARGS => {
-                    return format!("{}!(…)", self.expr(inner));
-                }
-                _ => {}
-            }
+            return format!("{}!(…)", self.expr(inner));
         }
         let text = self.expr(func);
         if text.len() <= MAX_CALLEE_ARGS {
@@ -546,7 +621,7 @@ pub struct NameKinds {
 impl NameKinds {
     /// Classifies every node kind of `grammar`.
     pub fn new(grammar: &tree_sitter::Language) -> NameKinds {
-        let count = usize::from(grammar.node_kind_count());
+        let count = grammar.node_kind_count();
         let mut name = vec![None; count];
         let mut parent = vec![None; count];
         let mut declares = vec![false; count];

@@ -45,8 +45,8 @@ fn snapshot_of(name: &str) -> RepoSnapshot {
     let (candidates, mut skipped) = walk::walk(tmp.path(), 2 * 1024 * 1024);
     let mut files = BTreeMap::new();
     for candidate in candidates {
-        match walk::read(&candidate) {
-            Ok((_, text)) => {
+        match walk::read(&candidate, 2 * 1024 * 1024) {
+            Ok(walk::Read { text, .. }) => {
                 let extraction = extract(&candidate.rel, candidate.language, &text);
                 files.insert(
                     candidate.rel.clone(),

@@ -11,6 +11,7 @@ use crate::schema::{INDEX_DDL, INDEX_SCHEMA_VERSION, PER_FILE_TABLES, ROUTE_TABL
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, params};
 
 use crate::rows::FileRows;
+use crate::walk::Stat;
 
 /// What can go wrong with the index database itself.
 #[derive(Debug, thiserror::Error)]
@@ -69,8 +70,8 @@ pub enum IndexDbError {
 /// A file's row in `files`, as the incremental check needs it.
 #[derive(Debug, Clone)]
 pub struct Known {
-    pub bytes: u64,
-    pub mtime_ns: i64,
+    /// Size, times and inode when it was read.
+    pub stat: Stat,
     pub sha256: String,
 }
 
@@ -80,11 +81,13 @@ pub struct FileRecord {
     pub path: String,
     pub sha256: String,
     pub ext: String,
-    pub bytes: u64,
     pub loc: u64,
     pub language: &'static str,
-    pub mtime_ns: i64,
+    /// Size, times and inode of the handle the text was read from.
+    pub stat: Stat,
     pub syntax_errors: u32,
+    /// Whether extraction stopped short of the whole file (nesting deeper than the bound).
+    pub partial: bool,
 }
 
 /// Opens (creating if needed) the index for writing. Returns the connection and whether the
@@ -198,20 +201,50 @@ pub fn create_indexes(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(INDEX_DDL)
 }
 
-/// Every file in the index with its size, mtime and hash.
+/// Every file in the index with its stat and hash.
 pub fn known_files(tx: &Transaction<'_>) -> rusqlite::Result<HashMap<String, Known>> {
-    let mut stmt = tx.prepare("SELECT path, bytes, mtime_ns, sha256 FROM files")?;
+    let mut stmt =
+        tx.prepare("SELECT path, bytes, mtime_ns, ctime_ns, inode, sha256 FROM files")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
             Known {
-                bytes: r.get::<_, i64>(1)?.try_into().unwrap_or(0),
-                mtime_ns: r.get(2)?,
-                sha256: r.get(3)?,
+                stat: Stat {
+                    bytes: r.get::<_, i64>(1)?.try_into().unwrap_or(0),
+                    mtime_ns: r.get(2)?,
+                    ctime_ns: r.get(3)?,
+                    // Stored as the bits of a u64 (SQLite integers are signed).
+                    inode: r.get::<_, i64>(4)?.cast_unsigned(),
+                },
+                sha256: r.get(5)?,
             },
         ))
     })?;
     rows.collect()
+}
+
+/// The key in `index_meta` of the time (file system clock, ns) the last run started.
+const STARTED_KEY: &str = "refresh_started_ns";
+
+/// When the run that wrote the index started (file system clock, ns), if recorded.
+pub fn last_started(tx: &Transaction<'_>) -> rusqlite::Result<Option<i64>> {
+    let value: Option<String> = tx
+        .query_row(
+            "SELECT value FROM index_meta WHERE key = ?1",
+            [STARTED_KEY],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(value.and_then(|v| v.parse().ok()))
+}
+
+/// Records when this run started (file system clock, ns).
+pub fn set_started(tx: &Transaction<'_>, started_ns: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO index_meta (key, value) VALUES (?1, ?2)",
+        params![STARTED_KEY, started_ns.to_string()],
+    )?;
+    Ok(())
 }
 
 /// Removes a file and all its rows (the rowid ranges recorded in `file_rows`). Returns whether
@@ -267,10 +300,18 @@ fn record_range(
     Ok(())
 }
 
-/// Records a new mtime for a file whose content did not change.
-pub fn touch_file(tx: &Transaction<'_>, path: &str, mtime_ns: i64) -> rusqlite::Result<()> {
-    tx.prepare_cached("UPDATE files SET mtime_ns = ?2 WHERE path = ?1")?
-        .execute(params![path, mtime_ns])?;
+/// Records a new stat for a file whose content did not change.
+pub fn touch_file(tx: &Transaction<'_>, path: &str, stat: &Stat) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "UPDATE files SET bytes = ?2, mtime_ns = ?3, ctime_ns = ?4, inode = ?5 WHERE path = ?1",
+    )?
+    .execute(params![
+        path,
+        i64::try_from(stat.bytes).unwrap_or(i64::MAX),
+        stat.mtime_ns,
+        stat.ctime_ns,
+        stat.inode.cast_signed()
+    ])?;
     Ok(())
 }
 
@@ -365,19 +406,25 @@ pub fn write_file(
     counts.add("route_bindings", rows.route_bindings.len());
     let path = file.path.as_str();
     tx.prepare_cached(
-        "INSERT OR REPLACE INTO files (path, sha256, ext, bytes, loc, language, mtime_ns, parse_status, parse_errors)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT OR REPLACE INTO files (path, sha256, ext, bytes, loc, language, mtime_ns, parse_status, parse_errors, ctime_ns, inode)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         path,
         file.sha256,
         file.ext,
-        i64::try_from(file.bytes).unwrap_or(i64::MAX),
+        i64::try_from(file.stat.bytes).unwrap_or(i64::MAX),
         i64::try_from(file.loc).unwrap_or(i64::MAX),
         file.language,
-        file.mtime_ns,
-        if file.syntax_errors == 0 { "ok" } else { "syntax_errors" },
+        file.stat.mtime_ns,
+        match (file.partial, file.syntax_errors) {
+            (true, _) => "partial",
+            (false, 0) => "ok",
+            (false, _) => "syntax_errors",
+        },
         file.syntax_errors,
+        file.stat.ctime_ns,
+        file.stat.inode.cast_signed(),
     ])?;
     let file_id = tx.last_insert_rowid();
 

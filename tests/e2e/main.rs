@@ -3,6 +3,7 @@
 mod browser;
 mod checkpoint;
 mod cli;
+mod hostile;
 mod index;
 mod planning;
 mod refactor;

@@ -96,14 +96,14 @@ fn wasi_raw(mounts: &[(&Path, &str)], args: &[&str]) -> Run {
 }
 
 /// Runs aud-wasi on `repo` mounted at `/repo`, with `--root /repo`.
-fn wasi(repo: &Repo, args: &[&str]) -> Run {
+pub(crate) fn wasi(repo: &Repo, args: &[&str]) -> Run {
     let mut all = vec!["--root", GUEST_ROOT];
     all.extend_from_slice(args);
     wasi_raw(&[(repo.path(), GUEST_ROOT)], &all)
 }
 
 /// Drops what legitimately differs between two runs (timings).
-fn scrub(mut value: Value) -> Value {
+pub(crate) fn scrub(mut value: Value) -> Value {
     fn walk(value: &mut Value) {
         match value {
             Value::Object(map) => {

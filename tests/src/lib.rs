@@ -4,8 +4,9 @@
 //! built from this workspace as a child process, exactly as a user would.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// Path of the `aud` binary of this workspace, built on first use if needed.
 pub fn aud_bin() -> &'static Path {
@@ -106,6 +107,19 @@ impl Repo {
         Run::new(args, output)
     }
 
+    /// Runs `aud` with `args`, killing it and failing the test if it has not finished after
+    /// `guard` (a hang guard for input that used to block forever, not a speed check).
+    #[track_caller]
+    pub fn aud_guarded(&self, args: &[&str], guard: Duration) -> Run {
+        let child = self
+            .aud_cmd(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run aud");
+        wait_guarded(child, args, guard)
+    }
+
     /// Runs `git` with `args` in this repository and asserts it succeeded.
     pub fn git(&self, args: &[&str]) -> String {
         let out = Command::new("git")
@@ -201,4 +215,43 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).expect("copy file");
         }
     }
+}
+
+/// Waits for `child`, killing it and failing the test if it runs longer than `guard`: a hang
+/// guard, so that a regression fails instead of blocking the test run forever.
+#[track_caller]
+pub fn wait_guarded(mut child: Child, args: &[&str], guard: Duration) -> Run {
+    use std::io::Read as _;
+    // Reading the pipes on threads keeps a chatty child from blocking on a full pipe.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for aud") {
+            break status;
+        }
+        if started.elapsed() > guard {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("aud {args:?} still running after {guard:?}: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run::new(
+        args,
+        Output {
+            status,
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
+        },
+    )
 }

@@ -16,6 +16,10 @@ pub struct Args {
     /// Skip source files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = IndexOptions::default().max_file_bytes)]
     pub max_file_bytes: u64,
+    /// Skip source files whose syntax tree and rows would take more memory than this many
+    /// bytes (reason `over_budget`); each extraction thread may use this much.
+    #[arg(long, value_name = "BYTES", default_value_t = IndexOptions::default().max_file_memory)]
+    pub max_file_memory: u64,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -27,6 +31,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let opts = IndexOptions {
         full: args.full,
         max_file_bytes: args.max_file_bytes,
+        max_file_memory: args.max_file_memory,
         progress: args.format == Format::Text,
     };
     let report = refresh(&ctx.root, &ctx.index_db(), &opts)?;
@@ -68,6 +73,16 @@ pub fn summary(report: &IndexReport) -> String {
             report.parse_errors.len()
         );
         for path in &report.parse_errors {
+            let _ = writeln!(out, "  {path}");
+        }
+    }
+    if !report.partial.is_empty() {
+        let _ = writeln!(
+            out,
+            "Partially indexed {} files (nested deeper than extraction descends; the deeper parts are not indexed):",
+            report.partial.len()
+        );
+        for path in &report.partial {
             let _ = writeln!(out, "  {path}");
         }
     }

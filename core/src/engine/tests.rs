@@ -283,10 +283,14 @@ rules:
             .find(|(s, _)| *s == source)
             .and_then(|(_, n)| n.clone())
     };
-    // Single names search the names; the chain searches the columns holding chains.
+    // Single names search only the names; the chain also searches the columns holding chains.
     assert_eq!(
         needles_of(Source::Name),
-        Some(vec!["auth0".to_owned(), "cognito".to_owned()])
+        Some(vec![
+            "auth0".to_owned(),
+            "cognito".to_owned(),
+            "jwt.sign".to_owned()
+        ])
     );
     assert_eq!(
         needles_of(Source::SymbolName),

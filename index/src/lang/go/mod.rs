@@ -55,7 +55,7 @@ pub fn extract(out: &mut Out<'_>, root: Node<'_>) {
 
 impl Go<'_, '_> {
     fn visit(&mut self, node: Node<'_>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         let depth = depth + 1;
@@ -713,6 +713,7 @@ fn chain(out: &Out<'_>, node: Node<'_>) -> Option<String> {
             _ => return None,
         }
     }
+    out.too_deep(MAX_DEPTH + 1);
     None
 }
 

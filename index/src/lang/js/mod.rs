@@ -74,7 +74,7 @@ fn is_router_constructor(out: &Out<'_>, value: Node<'_>) -> bool {
 }
 
 fn visit(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
-    if depth > MAX_DEPTH {
+    if out.too_deep(depth) {
         return;
     }
     let depth = depth + 1;
@@ -230,7 +230,7 @@ fn chain(out: &Out<'_>, node: Node<'_>) -> Option<String> {
 }
 
 fn chain_depth(out: &Out<'_>, node: Node<'_>, depth: usize) -> Option<String> {
-    if depth > MAX_DEPTH {
+    if out.too_deep(depth) {
         return None;
     }
     match node.kind() {
@@ -520,16 +520,28 @@ fn is_function(node: Node<'_>) -> bool {
     )
 }
 
-/// `require('x')`, `await import('x')`, or a member of one (`require('x').y`).
+/// `require('x')`, `await import('x')`, or a member of one (`require('x').y`). Iterative: a
+/// chain of any length costs no stack.
 fn is_require(out: &Out<'_>, node: Node<'_>) -> bool {
-    match node.kind() {
-        "call_expression" => node.child_by_field_name("function").is_some_and(|f| {
-            f.kind() == "import" || out.text(f) == "require" || is_require(out, f)
-        }),
-        "await_expression" | "member_expression" => node
-            .named_child(0)
-            .is_some_and(|inner| is_require(out, inner)),
-        _ => false,
+    let mut node = node;
+    loop {
+        let inner = match node.kind() {
+            "call_expression" => {
+                let Some(f) = node.child_by_field_name("function") else {
+                    return false;
+                };
+                if f.kind() == "import" || out.text(f) == "require" {
+                    return true;
+                }
+                f
+            }
+            "await_expression" | "member_expression" => match node.named_child(0) {
+                Some(inner) => inner,
+                None => return false,
+            },
+            _ => return false,
+        };
+        node = inner;
     }
 }
 
@@ -548,13 +560,6 @@ fn declarator(out: &mut Out<'_>, node: Node<'_>, kind: &str, depth: usize) {
     let source = value.map(|v| out.expr(v));
     if let Some(value) = value {
         declared_binding(out, node, name, value);
-        // A router made inside a function is that function's own: `name@LINE`.
-        if name.kind() == "identifier"
-            && is_router_constructor(out, value)
-            && let Some(line) = enclosing_functions(node).first()
-        {
-            out.routers.insert(format!("{}@{line}", out.text(name)));
-        }
     }
     for (bound, text) in pattern_names(out, name) {
         out.symbol(bound, node, text.clone(), symbol_kind);
@@ -578,7 +583,9 @@ fn declarator(out: &mut Out<'_>, node: Node<'_>, kind: &str, depth: usize) {
 
 /// What a declaration means for route resolution: `const r = require('./r')` (and
 /// `{ a, b: c } = require(...)`, `require(...).x`), `const PREFIX = '/api'` at module level.
+#[inline(never)]
 fn declared_binding(out: &mut Out<'_>, at: Node<'_>, name: Node<'_>, value: Node<'_>) {
+    local_router(out, at, name, value);
     if let Some((module, member)) = required(out, value) {
         let default = member.unwrap_or_else(|| "default".to_owned());
         match name.kind() {
@@ -620,6 +627,18 @@ fn declared_binding(out: &mut Out<'_>, at: Node<'_>, name: Node<'_>, value: Node
     }
 }
 
+/// A router made inside a function is that function's own: `name@LINE`. Kept out of
+/// [`declarator`] so that the walk's recursive frames stay small.
+#[inline(never)]
+fn local_router(out: &mut Out<'_>, at: Node<'_>, name: Node<'_>, value: Node<'_>) {
+    if name.kind() == "identifier"
+        && is_router_constructor(out, value)
+        && let Some(line) = enclosing_functions(at).first()
+    {
+        out.routers.insert(format!("{}@{line}", out.text(name)));
+    }
+}
+
 /// `require('m')` and `require('m').x`: the module and the member.
 fn required(out: &Out<'_>, value: Node<'_>) -> Option<(String, Option<String>)> {
     match value.kind() {
@@ -632,7 +651,11 @@ fn required(out: &Out<'_>, value: Node<'_>) -> Option<(String, Option<String>)> 
             Some((literal(out, *args.first()?)?, None))
         }
         "member_expression" => {
-            let (module, member) = required(out, value.child_by_field_name("object")?)?;
+            // One level only: `require('m').x`; never a recursion as deep as the chain.
+            let object = value
+                .child_by_field_name("object")
+                .filter(|o| o.kind() == "call_expression")?;
+            let (module, member) = required(out, object)?;
             if member.is_some() {
                 return None;
             }
@@ -673,7 +696,7 @@ fn collect_pattern_names<'t>(
     names: &mut Vec<(Node<'t>, String)>,
     depth: usize,
 ) {
-    if depth > MAX_DEPTH {
+    if out.too_deep(depth) {
         return;
     }
     match node.kind() {
@@ -701,7 +724,7 @@ fn collect_pattern_names<'t>(
 
 /// Visits the default values inside a binding pattern (`{a = f()}`), which are reads.
 fn pattern_defaults(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
-    if depth > MAX_DEPTH {
+    if out.too_deep(depth) {
         return;
     }
     match node.kind() {
@@ -772,6 +795,7 @@ fn assignment(out: &mut Out<'_>, node: Node<'_>, depth: usize) {
 
 /// CommonJS exports: `module.exports = router` (the default), `exports.api = router`,
 /// `module.exports = { api: router }`.
+#[inline(never)]
 fn exported(out: &mut Out<'_>, node: Node<'_>, left: Node<'_>, right: Node<'_>) {
     let Some(target) = chain(out, left) else {
         return;

@@ -117,6 +117,17 @@ impl Py<'_, '_> {
         Some((self.out.text(left).to_owned(), Router { prefix, framework }))
     }
 
+    /// A router made inside a function, named `function/name`. Kept out of the walk's
+    /// recursive frames.
+    #[inline(never)]
+    fn local_router(&mut self, node: Node<'_>) {
+        if let Some(function) = self.out.functions.last()
+            && let Some((name, router)) = self.router_assignment(node)
+        {
+            self.routers.insert(format!("{function}/{name}"), router);
+        }
+    }
+
     /// A router name as this file's routes and mounts know it: `name`, or `function/name` for
     /// a router made inside a function (so that the `bp` of one test is not another's).
     fn scoped(&self, name: &str) -> String {
@@ -213,7 +224,7 @@ impl Py<'_, '_> {
     }
 
     fn visit(&mut self, node: Node<'_>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         let depth = depth + 1;
@@ -340,6 +351,7 @@ impl Py<'_, '_> {
                 _ => return None,
             }
         }
+        self.out.too_deep(MAX_DEPTH + 1);
         None
     }
 
@@ -740,11 +752,7 @@ impl Py<'_, '_> {
     }
 
     fn assignment(&mut self, node: Node<'_>, depth: usize) {
-        if let Some(function) = self.out.functions.last()
-            && let Some((name, router)) = self.router_assignment(node)
-        {
-            self.routers.insert(format!("{function}/{name}"), router);
-        }
+        self.local_router(node);
         let left = node.child_by_field_name("left");
         let right = node.child_by_field_name("right");
         let source = right.map(|r| self.out.expr(r));
@@ -782,7 +790,7 @@ impl Py<'_, '_> {
     }
 
     fn collect_names<'t>(&self, node: Node<'t>, names: &mut Vec<(Node<'t>, String)>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         match node.kind() {
@@ -804,7 +812,7 @@ impl Py<'_, '_> {
 
     /// Records writes (and assignment rows when `source` is given) for each target in `left`.
     fn write_targets(&mut self, left: Node<'_>, source: Option<&str>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         match left.kind() {

@@ -94,7 +94,7 @@ pub fn extract(out: &mut Out<'_>, root: Node<'_>) {
 
 impl Rs<'_, '_> {
     fn visit(&mut self, node: Node<'_>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         let depth = depth + 1;
@@ -154,15 +154,7 @@ impl Rs<'_, '_> {
                 }
             }
             "mod_item" => {
-                if let Some(name) = self.declared(node, "module")
-                    && node.child_by_field_name("body").is_none()
-                {
-                    // `mod routes;`: the file `routes.rs` beside this module.
-                    self.binding(node, "import", name, "self".to_owned(), String::new());
-                    if let Some(last) = self.out.rows.route_bindings.last_mut() {
-                        last.module = format!("self::{}", last.name);
-                    }
-                }
+                self.module_item(node);
                 if let Some(body) = node.child_by_field_name("body") {
                     self.visit(body, depth);
                 }
@@ -192,9 +184,7 @@ impl Rs<'_, '_> {
                 if let Some(name) = self.declared(node, kind)
                     && let Some(value) = node.child_by_field_name("value")
                 {
-                    if let Some(text) = literal(self.out, value).filter(|v| v.starts_with('/')) {
-                        self.binding(node, "const", name.clone(), String::new(), text);
-                    }
+                    self.const_binding(node, &name, value);
                     let name_node = node.child_by_field_name("name").unwrap_or(node);
                     self.out.usage(name_node, name.clone(), "write");
                     self.out.assignment(name_node, name, self.out.expr(value));
@@ -398,7 +388,7 @@ impl Rs<'_, '_> {
 
     /// `use a::{b, c::d as e, f::*}`: one reference per path, one import per bound name.
     fn use_tree(&mut self, node: Node<'_>, prefix: &str, statement: Node<'_>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         let joined = |text: &str| {
@@ -479,6 +469,26 @@ impl Rs<'_, '_> {
                 );
             }
             self.out.symbol(at, statement, bound, "import");
+        }
+    }
+
+    /// `mod routes;` declares the module and, for route resolution, binds `routes` to the file
+    /// beside this module. Kept out of [`Rs::visit`] so that its recursive frame stays small.
+    #[inline(never)]
+    fn module_item(&mut self, node: Node<'_>) {
+        if let Some(name) = self.declared(node, "module")
+            && node.child_by_field_name("body").is_none()
+        {
+            let module = format!("self::{name}");
+            self.binding(node, "import", name, module, String::new());
+        }
+    }
+
+    /// `const ADMIN: &str = "/admin";`: a constant route prefixes may name.
+    #[inline(never)]
+    fn const_binding(&mut self, node: Node<'_>, name: &str, value: Node<'_>) {
+        if let Some(text) = literal(self.out, value).filter(|v| v.starts_with('/')) {
+            self.binding(node, "const", name.to_owned(), String::new(), text);
         }
     }
 
@@ -581,7 +591,7 @@ impl Rs<'_, '_> {
         let mut names = Vec::new();
         let mut stack = vec![(pattern, 0)];
         while let Some((node, depth)) = stack.pop() {
-            if depth > MAX_DEPTH {
+            if self.out.too_deep(depth) {
                 continue;
             }
             match node.kind() {
@@ -634,7 +644,7 @@ impl Rs<'_, '_> {
 
     /// Reads inside a pattern: variant and constant paths, a match guard.
     fn pattern_reads(&mut self, pattern: Node<'_>, depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         match pattern.kind() {
@@ -765,7 +775,7 @@ impl Rs<'_, '_> {
 
     /// Calls (`a.b(c)`, `x::y(z)`, `m!(...)`), reads and strings among a macro's tokens.
     fn tokens(&mut self, tokens: &[Node<'_>], depth: usize) {
-        if depth > MAX_DEPTH {
+        if self.out.too_deep(depth) {
             return;
         }
         let depth = depth + 1;
@@ -890,7 +900,7 @@ fn chain(out: &Out<'_>, node: Node<'_>) -> Option<String> {
 }
 
 fn chain_depth(out: &Out<'_>, node: Node<'_>, depth: usize) -> Option<String> {
-    if depth > MAX_DEPTH {
+    if out.too_deep(depth) {
         return None;
     }
     match node.kind() {
