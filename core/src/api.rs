@@ -381,12 +381,18 @@ mod tests {
                 source: "symbols".into(),
                 matched: "auth0".into(),
                 term: "auth0".into(),
+                column: 7,
+                end_column: 12,
+                sources: vec!["symbols".into(), "names".into()],
+                terms: vec!["auth0".into()],
             },
             context: Vec::new(),
         };
         let json = serde_json::to_value(&view).unwrap();
         assert_eq!(json["match"], "auth0");
         assert_eq!(json["line"], 3);
+        assert_eq!(json["column"], 7);
+        assert_eq!(json["sources"][1], "names");
         let back: FindingView = serde_json::from_value(json).unwrap();
         assert_eq!(back, view);
     }

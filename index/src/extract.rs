@@ -150,4 +150,3 @@ fn count_errors(root: Node<'_>) -> u32 {
     }
     count.max(1)
 }
-

@@ -7,7 +7,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this aud writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Version 1: the original tool's tables, plus verification runs and their findings.
 const V1: &str = r"
@@ -149,6 +149,15 @@ const PLAN_EXTRA_COLUMNS: &[(&str, &str)] = &[
 const V2_PLAN_COLUMNS: &[(&str, &str)] = &[
     ("chain_head", "TEXT"),
     ("chain_runs", "INTEGER NOT NULL DEFAULT 0"),
+];
+
+/// Version 3: a finding is a site, with its column span and every source and term that saw it
+/// (`sources` and `terms` as JSON arrays; empty in runs recorded before).
+const V3_FINDING_COLUMNS: &[(&str, &str)] = &[
+    ("col", "INTEGER NOT NULL DEFAULT 0"),
+    ("end_col", "INTEGER NOT NULL DEFAULT 0"),
+    ("sources", "TEXT NOT NULL DEFAULT ''"),
+    ("terms", "TEXT NOT NULL DEFAULT ''"),
 ];
 
 /// Fills the anchor of every plan from its runs. The archive trigger is lifted inside the
@@ -366,7 +375,10 @@ pub fn migrate(conn: &mut Connection, path: &str) -> Result<(), SchemaError> {
         add_missing_columns(&tx, "plans", V2_PLAN_COLUMNS).map_err(wrap)?;
         tx.execute_batch(V2_BACKFILL).map_err(wrap)?;
     }
-    // Later versions add `if current < 3 { ... }` here, each step keeping the data.
+    if current < 3 {
+        add_missing_columns(&tx, "run_findings", V3_FINDING_COLUMNS).map_err(wrap)?;
+    }
+    // Later versions add `if current < 4 { ... }` here, each step keeping the data.
     tx.pragma_update(None, "user_version", VERSION)
         .map_err(wrap)?;
     tx.commit().map_err(wrap)

@@ -316,8 +316,8 @@ fn get_job(conn: &Connection, task_id: i64, job_number: u32) -> rusqlite::Result
 
 fn findings_of(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<RunFinding>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT fingerprint, rule_id, file, line, source, match, term FROM run_findings \
-         WHERE run_id = ?1 ORDER BY id",
+        "SELECT fingerprint, rule_id, file, line, source, match, term, col, end_col, sources, terms \
+         FROM run_findings WHERE run_id = ?1 ORDER BY id",
     )?;
     stmt.query_map([run_id], |r| {
         Ok(RunFinding {
@@ -328,9 +328,33 @@ fn findings_of(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<RunFindin
             source: r.get(4)?,
             matched: r.get(5)?,
             term: r.get(6)?,
+            column: r.get(7)?,
+            end_column: r.get(8)?,
+            sources: list_from_column(r, 9)?,
+            terms: list_from_column(r, 10)?,
         })
     })?
     .collect()
+}
+
+/// A JSON array of strings stored in column `i` (`''` for none).
+fn list_from_column(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Vec<String>> {
+    let text: String = row.get(i)?;
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// `list` as the JSON array stored in `run_findings` (`''` for none).
+fn list_to_column(list: &[String]) -> String {
+    if list.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(list).unwrap_or_default()
+    }
 }
 
 impl PlanStore for SqlitePlanStore {
@@ -662,8 +686,8 @@ impl PlanStore for SqlitePlanStore {
         run.id = tx.last_insert_rowid();
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO run_findings (run_id, fingerprint, rule_id, file, line, source, match, term) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO run_findings (run_id, fingerprint, rule_id, file, line, source, match, term, \
+                 col, end_col, sources, terms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             for f in &run.findings {
                 insert.execute(params![
@@ -674,7 +698,11 @@ impl PlanStore for SqlitePlanStore {
                     f.line,
                     f.source,
                     f.matched,
-                    f.term
+                    f.term,
+                    f.column,
+                    f.end_column,
+                    list_to_column(&f.sources),
+                    list_to_column(&f.terms)
                 ])?;
             }
         }

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use crate::syntax::{MAX_DEPTH, Member, Out, join_path, line, named_children, unescape};
 use crate::rows::{Endpoint, Ref};
+use crate::syntax::{MAX_DEPTH, Member, Out, join_path, line, named_children, unescape};
 
 /// How Go spells `a.b`.
 const MEMBER: Member = Member {

@@ -6,8 +6,8 @@
 
 use tree_sitter::Node;
 
-use crate::syntax::{MAX_DEPTH, Member, Out, children, named_children, strip_quotes};
 use crate::rows::{Endpoint, Ref};
+use crate::syntax::{MAX_DEPTH, Member, Out, children, named_children, strip_quotes};
 
 /// The HTTP methods Express routers expose as functions.
 const ROUTE_METHODS: &[&str] = &[

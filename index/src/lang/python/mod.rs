@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use crate::syntax::{MAX_DEPTH, Out, join_path, line, named_children};
 use crate::rows::{Endpoint, Ref};
+use crate::syntax::{MAX_DEPTH, Out, join_path, line, named_children};
 
 /// Decorator methods that declare a route, and the HTTP method they imply.
 const ROUTE_DECORATORS: &[(&str, &str)] = &[

@@ -12,8 +12,8 @@
 
 use tree_sitter::Node;
 
-use crate::syntax::{MAX_DEPTH, Member, Out, children, join_path, line, named_children, unescape};
 use crate::rows::{Endpoint, Ref};
+use crate::syntax::{MAX_DEPTH, Member, Out, children, join_path, line, named_children, unescape};
 
 /// How Rust spells `a.b`.
 const MEMBER: Member = Member {
