@@ -237,6 +237,30 @@ pub struct RuleCoverage {
     pub percent: f64,
 }
 
+impl RuleCoverage {
+    /// The coverage of every rule of `evaluation`, in spec order. Rules with both `match` and
+    /// `expect` terms report the engine's coverage; the others count their expected references
+    /// as migrated and their violations as remaining. Both count sites.
+    pub fn of(evaluation: &crate::engine::Evaluation) -> Vec<RuleCoverage> {
+        evaluation
+            .rules
+            .iter()
+            .map(|rule| {
+                let coverage = rule.coverage.unwrap_or(crate::engine::Coverage {
+                    migrated: rule.expected_references.len(),
+                    remaining: rule.violations.len(),
+                });
+                RuleCoverage {
+                    rule_id: rule.rule_id.clone(),
+                    migrated: coverage.migrated,
+                    remaining: coverage.remaining,
+                    percent: coverage.percent(),
+                }
+            })
+            .collect()
+    }
+}
+
 /// A checkpoint of a task, as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckpointInfo {

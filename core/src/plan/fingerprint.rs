@@ -118,8 +118,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Every violating site and missing expectation of `evaluation`, fingerprinted, in rule order
-/// then file, line and column order.
+/// Every violating site and missing expectation of `evaluation`, fingerprinted, in rule order,
+/// then sites by file, line and column, then missing expectations by term.
 pub fn fingerprint_evaluation(evaluation: &Evaluation) -> Vec<RunFinding> {
     let mut out = Vec::new();
     for rule in &evaluation.rules {
@@ -152,15 +152,19 @@ pub fn fingerprint_evaluation(evaluation: &Evaluation) -> Vec<RunFinding> {
             });
             *n += 1;
         }
-        for term in &rule.missing_expectations {
+        // Missing expectations follow the sites, by term: the order a store replaying runs
+        // from their deltas restores.
+        let mut missing: Vec<&String> = rule.missing_expectations.iter().collect();
+        missing.sort();
+        for term in missing {
             out.push(RunFinding {
                 fingerprint: fingerprint(&rule.rule_id, "", MISSING_EXPECTATION, term, 0),
                 rule_id: rule.rule_id.clone(),
                 file: String::new(),
                 line: 0,
                 source: MISSING_EXPECTATION.to_owned(),
-                matched: term.clone(),
-                term: term.clone(),
+                matched: (*term).clone(),
+                term: (*term).clone(),
                 column: 0,
                 end_column: 0,
                 sources: Vec::new(),

@@ -105,12 +105,14 @@ pub fn verify_task(ctx: &Context, args: VerifyTaskArgs) -> anyhow::Result<Outcom
         &facts(ctx, &args.options),
     )
     .map_err(failure)?;
-    // As the original: a failed verification keeps the code it failed on. A checkpoint that
-    // cannot be taken (an unusual repository) must not hide the verdict.
+    // As the original: a failed verification keeps the code it failed on, unless the task's
+    // last checkpoint already holds it. A checkpoint that cannot be taken (an unusual
+    // repository) must not hide the verdict.
     #[cfg(not(target_os = "wasi"))]
     if report.failed() {
         let name = format!("verify-task-{}-failed", args.task);
-        if let Err(e) = super::checkpoint::take(ctx, &mut store, args.plan, Some(args.task), &name)
+        if let Err(e) =
+            super::checkpoint::take_unless_unchanged(ctx, &mut store, args.plan, args.task, &name)
         {
             eprintln!("warning: {e:#}");
         }
