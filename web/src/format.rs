@@ -263,6 +263,7 @@ mod tests {
                 source: source.into(),
                 matched: "m".into(),
                 term: "t".into(),
+                ..RunFinding::default()
             },
             context: Vec::new(),
         }
