@@ -237,6 +237,30 @@ pub struct RuleCoverage {
     pub percent: f64,
 }
 
+impl RuleCoverage {
+    /// The coverage of every rule of `evaluation`, in spec order. Rules with both `match` and
+    /// `expect` terms report the engine's coverage; the others count their expected references
+    /// as migrated and their violations as remaining. Both count sites.
+    pub fn of(evaluation: &crate::engine::Evaluation) -> Vec<RuleCoverage> {
+        evaluation
+            .rules
+            .iter()
+            .map(|rule| {
+                let coverage = rule.coverage.unwrap_or(crate::engine::Coverage {
+                    migrated: rule.expected_references.len(),
+                    remaining: rule.violations.len(),
+                });
+                RuleCoverage {
+                    rule_id: rule.rule_id.clone(),
+                    migrated: coverage.migrated,
+                    remaining: coverage.remaining,
+                    percent: coverage.percent(),
+                }
+            })
+            .collect()
+    }
+}
+
 /// A checkpoint of a task, as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckpointInfo {
@@ -381,12 +405,18 @@ mod tests {
                 source: "symbols".into(),
                 matched: "auth0".into(),
                 term: "auth0".into(),
+                column: 7,
+                end_column: 12,
+                sources: vec!["symbols".into(), "names".into()],
+                terms: vec!["auth0".into()],
             },
             context: Vec::new(),
         };
         let json = serde_json::to_value(&view).unwrap();
         assert_eq!(json["match"], "auth0");
         assert_eq!(json["line"], 3);
+        assert_eq!(json["column"], 7);
+        assert_eq!(json["sources"][1], "names");
         let back: FindingView = serde_json::from_value(json).unwrap();
         assert_eq!(back, view);
     }

@@ -1,7 +1,9 @@
 //! The rule engine: evaluates a validated [`Spec`] against an [`IndexStore`].
 //!
 //! For each rule, every `match` and `expect_not` term is looked up in the index columns of its
-//! kind; each hit in the rule's scope is a violation. Every `expect` term with no hit in scope is
+//! kind; each match in the rule's scope is a hit at a file, line and column span. Hits of one
+//! rule at the same span (seen by several index tables, or matched by several terms) fold into
+//! one [`Finding`], a site; each violating site is a violation. Every `expect` term with no hit in scope is
 //! a missing expectation, which counts as a violation too. Nothing is capped. The result types
 //! here are the JSON contract shared by the CLI, the web UI and the WASI runner.
 
@@ -12,22 +14,40 @@ use serde::{Deserialize, Serialize};
 use crate::index::{IndexRow, IndexStore, Source};
 use crate::spec::{Rule, Severity, Spec, Term};
 
-/// One place where a term was found.
+/// One place in the code where terms of a rule were found: a site.
+///
+/// A site is a file, a line and a column span. Every index table that saw the same span and
+/// every term of the rule that matched it are folded into one finding, so counts, coverage,
+/// fingerprints and reports count places in the code, not index rows.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Finding {
     /// Repo-relative path with `/` separators.
     pub file: String,
     /// 1-based line.
     pub line: u32,
-    /// The index table the value came from (`symbols`, `function_call_args`...).
+    /// 1-based byte column where the matched text starts (exact where the index records
+    /// columns; counted from the indexed value's start otherwise).
+    #[serde(default)]
+    pub column: u32,
+    /// 1-based byte column just past the matched text (exclusive), on `line`.
+    #[serde(default)]
+    pub end_column: u32,
+    /// The first of `sources`, kept for readers of the one-source format.
     pub source: String,
-    /// The indexed value the term matched.
+    /// Every index table that saw this span (`symbols`, `function_call_args`...), in a stable
+    /// order, without repeats.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// The text at the span: what the term matched inside the indexed value.
     #[serde(rename = "match")]
     pub matched: String,
-    /// A short description of the indexed row.
+    /// A short description of the first source's indexed row.
     pub context: String,
-    /// The term, as written in the spec.
+    /// The first of `terms`, kept for readers of the one-term format.
     pub term: String,
+    /// Every term of the rule that matched this span, as written, in spec order.
+    #[serde(default)]
+    pub terms: Vec<String>,
 }
 
 /// Whether a rule still needs work.
@@ -200,10 +220,10 @@ pub fn evaluate<S: IndexStore + ?Sized>(spec: &Spec, store: &S) -> Result<Evalua
                 }
                 let out = &mut found[probe.rule];
                 match probe.role {
-                    Role::Violation => out.violations.push(finding(source, row, probe.term)),
+                    Role::Violation => out.violations.extend(hits(source, row, probe.term)),
                     Role::Expected(i) => {
                         out.expect_hit[i] = true;
-                        out.expected.push(finding(source, row, probe.term));
+                        out.expected.extend(hits(source, row, probe.term));
                     }
                 }
             }
@@ -264,12 +284,26 @@ struct Probe<'s> {
     role: Role,
 }
 
-/// Raw findings of one rule, before sorting and de-duplication.
+/// Raw hits of one rule, before they are folded into sites.
 #[derive(Default)]
 struct RuleFindings {
-    violations: Vec<Finding>,
-    expected: Vec<Finding>,
+    violations: Vec<Hit>,
+    expected: Vec<Hit>,
     expect_hit: Vec<bool>,
+}
+
+/// One match of one term in one indexed row: the raw material of a site.
+struct Hit {
+    file: String,
+    line: u32,
+    /// 0-based byte column of the match's start.
+    col: u32,
+    /// 0-based byte column just past the match (on `line`).
+    end_col: u32,
+    source: Source,
+    matched: String,
+    context: String,
+    term: String,
 }
 
 /// Every term of the spec, grouped by the source it searches, in rule and term order.
@@ -314,8 +348,8 @@ fn needles(probes: &[Probe<'_>]) -> Option<Vec<String>> {
 }
 
 fn rule_result(rule: &Rule, found: RuleFindings) -> RuleResult {
-    let violations = dedup_sorted(found.violations);
-    let expected_references = dedup_sorted(found.expected);
+    let violations = dedup_sorted(rule, found.violations);
+    let expected_references = dedup_sorted(rule, found.expected);
     let missing_expectations: Vec<String> = rule
         .expect
         .terms
@@ -342,7 +376,11 @@ fn rule_result(rule: &Rule, found: RuleFindings) -> RuleResult {
     let coverage = (!rule.r#match.is_empty() && !rule.expect.is_empty()).then(|| {
         let remaining = violations
             .iter()
-            .filter(|f| rule.r#match.terms.iter().any(|t| t.text == f.term))
+            .filter(|f| {
+                f.terms
+                    .iter()
+                    .any(|term| rule.r#match.terms.iter().any(|t| t.text == *term))
+            })
             .count();
         Coverage {
             migrated: expected_references.len(),
@@ -370,27 +408,100 @@ fn rule_result(rule: &Rule, found: RuleFindings) -> RuleResult {
     }
 }
 
-fn finding(source: Source, row: &IndexRow, term: &Term) -> Finding {
-    Finding {
-        file: row.file.clone(),
-        line: row.line,
-        source: source.table().to_owned(),
-        matched: row.value.clone(),
-        context: row.context.clone(),
-        term: term.text.clone(),
+/// Every match of `term` in `row`'s value, each at its own line and column. A value spanning
+/// lines (a query, a multi-line argument) places a match after a line break on its own line.
+fn hits<'a>(source: Source, row: &'a IndexRow, term: &'a Term) -> impl Iterator<Item = Hit> + 'a {
+    let mut spans: Vec<std::ops::Range<usize>> = term.pattern.find_spans(&row.value).collect();
+    if spans.is_empty() {
+        // A regex that matches only empty text: the site is the whole value.
+        spans.push(0..row.value.len());
     }
+    spans.into_iter().map(move |span| {
+        let before = &row.value[..span.start];
+        let (line, col) = match before.rfind('\n') {
+            Some(nl) => (
+                row.line.saturating_add(
+                    u32::try_from(before.matches('\n').count()).unwrap_or(u32::MAX),
+                ),
+                span.start - nl - 1,
+            ),
+            None => (row.line, row_col(row) as usize + span.start),
+        };
+        let text = &row.value[span];
+        let on_line = text.split('\n').next().unwrap_or_default();
+        let col = u32::try_from(col).unwrap_or(u32::MAX);
+        Hit {
+            file: row.file.clone(),
+            line,
+            col,
+            end_col: col.saturating_add(u32::try_from(on_line.len()).unwrap_or(u32::MAX)),
+            source,
+            matched: text.to_owned(),
+            context: row.context.clone(),
+            term: term.text.clone(),
+        }
+    })
 }
 
-/// Sorts by file, line, source, match and keeps the first finding of each
-/// (file, line, source, match).
-fn dedup_sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
-    findings.sort_by(|a, b| {
-        (&a.file, a.line, &a.source, &a.matched).cmp(&(&b.file, b.line, &b.source, &b.matched))
+/// Where `row`'s value starts on its line (0-based bytes).
+fn row_col(row: &IndexRow) -> u32 {
+    row.col
+}
+
+/// Folds hits into sites, sorted by file, line and column: one finding per (file, line, column
+/// span), with every source that saw it and every term that matched it.
+fn dedup_sorted(rule: &Rule, mut hits: Vec<Hit>) -> Vec<Finding> {
+    hits.sort_by(|a, b| {
+        (&a.file, a.line, a.col, a.end_col, a.source)
+            .cmp(&(&b.file, b.line, b.col, b.end_col, b.source))
     });
-    findings.dedup_by(|b, a| {
-        a.file == b.file && a.line == b.line && a.source == b.source && a.matched == b.matched
-    });
-    findings
+    // Terms are listed in the order the spec writes them.
+    let order = |text: &str| {
+        rule.r#match
+            .terms
+            .iter()
+            .chain(&rule.expect_not.terms)
+            .chain(&rule.expect.terms)
+            .position(|t| t.text == text)
+            .unwrap_or(usize::MAX)
+    };
+    let mut out: Vec<Finding> = Vec::new();
+    for hit in hits {
+        let table = hit.source.table();
+        if let Some(last) = out.last_mut().filter(|f| {
+            f.file == hit.file
+                && f.line == hit.line
+                && f.column == hit.col.saturating_add(1)
+                && f.end_column == hit.end_col.saturating_add(1)
+        }) {
+            if !last.sources.iter().any(|s| s == table) {
+                last.sources.push(table.to_owned());
+            }
+            if !last.terms.contains(&hit.term) {
+                last.terms.push(hit.term);
+            }
+            continue;
+        }
+        out.push(Finding {
+            file: hit.file,
+            line: hit.line,
+            column: hit.col.saturating_add(1),
+            end_column: hit.end_col.saturating_add(1),
+            source: table.to_owned(),
+            sources: vec![table.to_owned()],
+            matched: hit.matched,
+            context: hit.context,
+            term: hit.term.clone(),
+            terms: vec![hit.term],
+        });
+    }
+    for finding in &mut out {
+        finding.terms.sort_by_key(|t| order(t));
+        if let Some(first) = finding.terms.first() {
+            finding.term.clone_from(first);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ use std::convert::Infallible;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::IndexCoverage;
+
 /// One searchable column of the index. Which kinds of term search which sources is fixed by
 /// [`crate::spec::TermKind::sources`], exactly as in the original tool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -165,12 +167,58 @@ pub trait IndexStore {
             }
         })
     }
+
+    /// How complete the index is (files indexed, skipped, with parse errors), when the store
+    /// knows; a verification records it with its verdict.
+    fn coverage(&self) -> Result<Option<IndexCoverage>, Self::Error> {
+        Ok(None)
+    }
+
+    /// Which code the index describes, as [`files_fingerprint`] of its files, when the store
+    /// knows; a verification run records it.
+    fn fingerprint(&self) -> Result<Option<String>, Self::Error> {
+        Ok(None)
+    }
+
+    /// The last line of `file` as indexed, when the store knows it; read ranges end there.
+    fn last_line(&self, file: &str) -> Result<Option<u32>, Self::Error> {
+        let _ = file;
+        Ok(None)
+    }
+}
+
+/// The fingerprint of an index: sha256 (hex) over each file's repo-relative path and content
+/// hash, in path order. Two indexes of the same code have the same fingerprint.
+pub fn files_fingerprint<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut files: Vec<(&str, &str)> = files.into_iter().collect();
+    files.sort_unstable();
+    let mut hasher = Sha256::new();
+    for (path, sha) in files {
+        hasher.update(path.as_bytes());
+        hasher.update([0]);
+        hasher.update(sha.as_bytes());
+        hasher.update([b'\n']);
+    }
+    crate::plan::fingerprint::hex(&hasher.finalize())
+}
+
+/// A file of a [`MemoryIndex`]: its content hash and number of lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryFile {
+    /// The content hash, as the index records it.
+    pub sha256: String,
+    /// The number of lines.
+    pub lines: u32,
 }
 
 /// An index held in memory: the backend for unit tests and for the browser playground.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct MemoryIndex {
     rows: Vec<(Source, IndexRow)>,
+    /// The indexed files by path; an index without files knows no coverage or fingerprint.
+    #[serde(default)]
+    files: std::collections::BTreeMap<String, MemoryFile>,
 }
 
 impl MemoryIndex {
@@ -222,6 +270,17 @@ impl MemoryIndex {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
+
+    /// Records an indexed file (replacing an earlier record of the same path).
+    pub fn add_file(&mut self, path: &str, sha256: &str, lines: u32) {
+        self.files.insert(
+            path.to_owned(),
+            MemoryFile {
+                sha256: sha256.to_owned(),
+                lines,
+            },
+        );
+    }
 }
 
 impl IndexStore for MemoryIndex {
@@ -246,5 +305,26 @@ impl IndexStore for MemoryIndex {
             visit(row);
         }
         Ok(())
+    }
+
+    fn coverage(&self) -> Result<Option<IndexCoverage>, Infallible> {
+        Ok((!self.files.is_empty()).then(|| IndexCoverage {
+            files_indexed: self.files.len(),
+            ..IndexCoverage::default()
+        }))
+    }
+
+    fn fingerprint(&self) -> Result<Option<String>, Infallible> {
+        Ok((!self.files.is_empty()).then(|| {
+            files_fingerprint(
+                self.files
+                    .iter()
+                    .map(|(path, f)| (path.as_str(), f.sha256.as_str())),
+            )
+        }))
+    }
+
+    fn last_line(&self, file: &str) -> Result<Option<u32>, Infallible> {
+        Ok(self.files.get(file).map(|f| f.lines))
     }
 }

@@ -88,6 +88,17 @@ impl Pattern {
         self.regex.is_match(value)
     }
 
+    /// The byte ranges of every non-overlapping match in `value`, left to right.
+    pub fn find_spans<'v>(
+        &'v self,
+        value: &'v str,
+    ) -> impl Iterator<Item = std::ops::Range<usize>> + 'v {
+        self.regex
+            .find_iter(value)
+            .filter(|m| !m.is_empty())
+            .map(|m| m.range())
+    }
+
     /// A lowercase literal that every matching value contains, for a store to prefilter with.
     pub fn needle(&self) -> Option<&str> {
         self.needle.as_deref()

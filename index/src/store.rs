@@ -14,10 +14,10 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
 use anyhow::Context as _;
 use aud_core::engine::IndexCoverage;
-use aud_core::index::{IndexRow, IndexStore, Source};
-use rusqlite::Connection;
+use aud_core::index::{IndexRow, IndexStore, Source, files_fingerprint};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension as _};
 
 use crate::writer;
 
@@ -129,18 +129,9 @@ impl SqliteIndex {
 
     /// How much of the repository the index covers.
     pub fn coverage(&self) -> anyhow::Result<IndexCoverage> {
-        let count = |sql: &str| -> anyhow::Result<usize> {
-            let n: i64 = self
-                .conn
-                .query_row(sql, [], |r| r.get(0))
-                .with_context(|| format!("reading {}", self.path.display()))?;
-            Ok(usize::try_from(n).unwrap_or(0))
-        };
-        Ok(IndexCoverage {
-            files_indexed: count("SELECT count(*) FROM files")?,
-            files_skipped: count("SELECT count(*) FROM skipped_files")?,
-            parse_errors: count("SELECT count(*) FROM files WHERE parse_status <> 'ok'")?,
-        })
+        IndexStore::coverage(self)
+            .map(Option::unwrap_or_default)
+            .with_context(|| format!("reading {}", self.path.display()))
     }
 }
 
@@ -235,6 +226,37 @@ impl IndexStore for SqliteIndex {
     ) -> Result<(), rusqlite::Error> {
         let filter = self.filter(Source::Name, needles)?;
         self.read_names(&filter, accept, visit)
+    }
+
+    fn coverage(&self) -> Result<Option<IndexCoverage>, rusqlite::Error> {
+        let count = |sql: &str| -> rusqlite::Result<usize> {
+            let n: i64 = self.conn.query_row(sql, [], |r| r.get(0))?;
+            Ok(usize::try_from(n).unwrap_or(0))
+        };
+        Ok(Some(IndexCoverage {
+            files_indexed: count("SELECT count(*) FROM files")?,
+            files_skipped: count("SELECT count(*) FROM skipped_files")?,
+            parse_errors: count("SELECT count(*) FROM files WHERE parse_status <> 'ok'")?,
+        }))
+    }
+
+    fn fingerprint(&self) -> Result<Option<String>, rusqlite::Error> {
+        let mut stmt = self.conn.prepare("SELECT path, sha256 FROM files")?;
+        let files = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(files_fingerprint(
+            files.iter().map(|(p, s)| (p.as_str(), s.as_str())),
+        )))
+    }
+
+    fn last_line(&self, file: &str) -> Result<Option<u32>, rusqlite::Error> {
+        let loc: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT loc FROM files WHERE path = ?1")?
+            .query_row([file], |r| r.get(0))
+            .optional()?;
+        Ok(loc.and_then(|n| u32::try_from(n).ok()))
     }
 }
 

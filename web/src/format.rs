@@ -2,8 +2,8 @@
 //! by rule.
 
 use aud_core::api::FindingView;
-use aud_core::plan::ChainStatus;
 use aud_core::plan::chain::BreakReason;
+use aud_core::plan::{ChainStatus, RunFinding};
 
 /// An RFC 3339 time as `2026-11-28 10:07` (UTC when it says so); anything else as given.
 pub fn short_time(rfc3339: &str) -> String {
@@ -150,6 +150,34 @@ pub fn location(file: &str, line: u32) -> String {
     format!("{file}:{line}")
 }
 
+/// `file:line:column` of a site (`file:line` when its column is unknown).
+pub fn site_location(f: &RunFinding) -> String {
+    if f.column == 0 {
+        location(&f.file, f.line)
+    } else {
+        format!("{}:{}:{}", f.file, f.line, f.column)
+    }
+}
+
+/// The byte range to mark on a site's own code line: its column span when the line holds the
+/// matched text there, else the first of its matched text and terms found on the line.
+pub fn site_span(line: &str, f: &RunFinding) -> Option<(usize, usize)> {
+    if f.column > 0 && f.end_column > f.column {
+        let start = f.column as usize - 1;
+        let end = f.end_column as usize - 1;
+        if let Some(text) = line.get(start..end)
+            && f.matched
+                .get(..end - start)
+                .is_some_and(|m| m.eq_ignore_ascii_case(text))
+        {
+            return Some((start, end));
+        }
+    }
+    let mut needles = vec![f.matched.as_str()];
+    needles.extend(f.all_terms());
+    find_match(line, &needles)
+}
+
 /// `n thing` or `n things`.
 pub fn count(n: usize, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
@@ -167,7 +195,6 @@ pub fn find_match(line: &str, needles: &[&str]) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aud_core::plan::RunFinding;
 
     #[test]
     fn times_are_shortened_only_when_they_look_like_times() {
@@ -236,6 +263,7 @@ mod tests {
                 source: source.into(),
                 matched: "m".into(),
                 term: "t".into(),
+                ..RunFinding::default()
             },
             context: Vec::new(),
         }
@@ -268,6 +296,33 @@ mod tests {
         assert_eq!(find_match(line, &["nope", "AUTH0"]), Some((22, 27)));
         assert_eq!(find_match(line, &["", "nope"]), None);
         assert_eq!(find_match("", &["a"]), None);
+    }
+
+    #[test]
+    fn a_site_marks_its_own_span() {
+        let line = "const a = auth0; const b = auth0;";
+        let site = |column: u32, end_column: u32, matched: &str| RunFinding {
+            column,
+            end_column,
+            matched: matched.to_owned(),
+            term: "auth0".to_owned(),
+            ..RunFinding::default()
+        };
+        // The second occurrence, by its columns.
+        assert_eq!(site_span(line, &site(28, 33, "auth0")), Some((27, 32)));
+        // Columns that do not hold the text (the file changed): the first occurrence.
+        assert_eq!(site_span(line, &site(3, 8, "auth0")), Some((10, 15)));
+        // No column recorded: found by text.
+        assert_eq!(site_span(line, &site(0, 0, "auth0")), Some((10, 15)));
+        assert_eq!(
+            site_location(&RunFinding {
+                file: "a.js".into(),
+                line: 2,
+                column: 28,
+                ..RunFinding::default()
+            }),
+            "a.js:2:28"
+        );
     }
 
     #[test]

@@ -664,6 +664,27 @@ pub fn base_state(
     }
 }
 
+/// Takes a checkpoint as [`take`] does, unless `task`'s last checkpoint already holds exactly
+/// the current files: an automatic checkpoint (a failed verification) of an unchanged tree would
+/// only repeat it. `None` when nothing was taken.
+pub fn take_if_changed(
+    conn: &mut Connection,
+    root: &Path,
+    plan_id: i64,
+    plan_commit: Option<&str>,
+    task: Option<u32>,
+    name: Option<&str>,
+) -> anyhow::Result<Option<Checkpoint>> {
+    if let Some(last) = list(conn, plan_id, Some(task))?.last() {
+        let workspace = Workspace::open(root, plan_commit)?;
+        let shadow = Shadow::open(root)?;
+        if last.changes(&shadow)? == workspace.changes()? {
+            return Ok(None);
+        }
+    }
+    take(conn, root, plan_id, plan_commit, task, name).map(Some)
+}
+
 /// Takes a checkpoint of the current state for `task` of `plan_id` (a plan-wide one when `None`),
 /// named `name` or `edit_N`. The plan must exist and not be archived (checked by the caller).
 pub fn take(

@@ -7,7 +7,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this aud writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Version 1: the original tool's tables, plus verification runs and their findings.
 const V1: &str = r"
@@ -150,6 +150,22 @@ const V2_PLAN_COLUMNS: &[(&str, &str)] = &[
     ("chain_head", "TEXT"),
     ("chain_runs", "INTEGER NOT NULL DEFAULT 0"),
 ];
+
+/// Version 3: a finding is a site, with its column span and every source and term that saw it
+/// (`sources` and `terms` as JSON arrays; empty in runs recorded before). A run's rows are
+/// either its whole finding set or, to keep unchanged re-runs small, its delta against the
+/// task's previous run: `op` is 1 for a finding added (or changed) and -1 for one removed.
+const V3_FINDING_COLUMNS: &[(&str, &str)] = &[
+    ("col", "INTEGER NOT NULL DEFAULT 0"),
+    ("end_col", "INTEGER NOT NULL DEFAULT 0"),
+    ("sources", "TEXT NOT NULL DEFAULT ''"),
+    ("terms", "TEXT NOT NULL DEFAULT ''"),
+    ("op", "INTEGER NOT NULL DEFAULT 1"),
+];
+
+/// Version 3: whether a run's `run_findings` are a delta (1) or the whole set (0, every run
+/// recorded before).
+const V3_RUN_COLUMNS: &[(&str, &str)] = &[("findings_delta", "INTEGER NOT NULL DEFAULT 0")];
 
 /// Fills the anchor of every plan from its runs. The archive trigger is lifted inside the
 /// migration's transaction only: a backfill, not a change of the plan.
@@ -366,7 +382,11 @@ pub fn migrate(conn: &mut Connection, path: &str) -> Result<(), SchemaError> {
         add_missing_columns(&tx, "plans", V2_PLAN_COLUMNS).map_err(wrap)?;
         tx.execute_batch(V2_BACKFILL).map_err(wrap)?;
     }
-    // Later versions add `if current < 3 { ... }` here, each step keeping the data.
+    if current < 3 {
+        add_missing_columns(&tx, "run_findings", V3_FINDING_COLUMNS).map_err(wrap)?;
+        add_missing_columns(&tx, "verification_runs", V3_RUN_COLUMNS).map_err(wrap)?;
+    }
+    // Later versions add `if current < 4 { ... }` here, each step keeping the data.
     tx.pragma_update(None, "user_version", VERSION)
         .map_err(wrap)?;
     tx.commit().map_err(wrap)

@@ -5,6 +5,7 @@
 //! database as it was before the command. Writes check that the plan is active first (for a
 //! clear message); the triggers of [`super::schema`] enforce it regardless.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -314,23 +315,197 @@ fn get_job(conn: &Connection, task_id: i64, job_number: u32) -> rusqlite::Result
     .optional()
 }
 
-fn findings_of(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<RunFinding>> {
+/// The rows stored for `run_id`, with their `op` (1 added, -1 removed).
+fn finding_rows(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<(i64, RunFinding)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT fingerprint, rule_id, file, line, source, match, term FROM run_findings \
-         WHERE run_id = ?1 ORDER BY id",
+        "SELECT fingerprint, rule_id, file, line, source, match, term, col, end_col, sources, terms, op \
+         FROM run_findings WHERE run_id = ?1 ORDER BY id",
     )?;
     stmt.query_map([run_id], |r| {
-        Ok(RunFinding {
-            fingerprint: r.get(0)?,
-            rule_id: r.get(1)?,
-            file: r.get(2)?,
-            line: r.get(3)?,
-            source: r.get(4)?,
-            matched: r.get(5)?,
-            term: r.get(6)?,
-        })
+        Ok((
+            r.get(11)?,
+            RunFinding {
+                fingerprint: r.get(0)?,
+                rule_id: r.get(1)?,
+                file: r.get(2)?,
+                line: r.get(3)?,
+                source: r.get(4)?,
+                matched: r.get(5)?,
+                term: r.get(6)?,
+                column: r.get(7)?,
+                end_column: r.get(8)?,
+                sources: list_from_column(r, 9)?,
+                terms: list_from_column(r, 10)?,
+            },
+        ))
     })?
     .collect()
+}
+
+/// A task's finding set while its runs are replayed in order.
+#[derive(Default)]
+struct FindingSet {
+    /// By fingerprint; `order` keeps a whole run's stored order.
+    by_fingerprint: HashMap<String, RunFinding>,
+    /// The stored order of the last whole run, until a delta applies.
+    order: Option<Vec<String>>,
+}
+
+impl FindingSet {
+    /// Applies `run_id`'s rows: they replace the set (a whole run) or change it (a delta).
+    fn apply(&mut self, conn: &Connection, run_id: i64, delta: bool) -> rusqlite::Result<()> {
+        let rows = finding_rows(conn, run_id)?;
+        if !delta {
+            self.by_fingerprint.clear();
+            self.order = Some(rows.iter().map(|(_, f)| f.fingerprint.clone()).collect());
+            for (_, f) in rows {
+                self.by_fingerprint.insert(f.fingerprint.clone(), f);
+            }
+            return Ok(());
+        }
+        self.order = None;
+        for (op, f) in &rows {
+            if *op < 0 {
+                self.by_fingerprint.remove(&f.fingerprint);
+            }
+        }
+        for (op, f) in rows {
+            if op > 0 {
+                self.by_fingerprint.insert(f.fingerprint.clone(), f);
+            }
+        }
+        Ok(())
+    }
+
+    /// The set as a run lists it: a whole run in its stored order, a replayed one in the order
+    /// the findings of an evaluation come in (rule, then file, line and column; missing
+    /// expectations after a rule's sites).
+    fn findings(&self, rules: &[RuleTotal]) -> Vec<RunFinding> {
+        if let Some(order) = &self.order {
+            return order
+                .iter()
+                .filter_map(|fp| self.by_fingerprint.get(fp).cloned())
+                .collect();
+        }
+        let mut out: Vec<RunFinding> = self.by_fingerprint.values().cloned().collect();
+        let rule = |id: &str| {
+            rules
+                .iter()
+                .position(|r| r.rule_id == id)
+                .unwrap_or(usize::MAX)
+        };
+        out.sort_by(|a, b| {
+            (
+                rule(&a.rule_id),
+                a.file.is_empty(),
+                &a.file,
+                a.line,
+                a.column,
+                a.end_column,
+                &a.matched,
+                &a.fingerprint,
+            )
+                .cmp(&(
+                    rule(&b.rule_id),
+                    b.file.is_empty(),
+                    &b.file,
+                    b.line,
+                    b.column,
+                    b.end_column,
+                    &b.matched,
+                    &b.fingerprint,
+                ))
+        });
+        out
+    }
+}
+
+/// Fills the findings of `runs` (of one plan, in recording order) by replaying each task's runs
+/// from its last whole run before the first one asked for.
+fn fill_findings(conn: &Connection, runs: &mut [Run]) -> rusqlite::Result<()> {
+    let mut sets: HashMap<u32, FindingSet> = HashMap::new();
+    let mut replayed: HashMap<u32, i64> = HashMap::new();
+    for run in runs.iter_mut() {
+        let set = sets.entry(run.task_number).or_default();
+        // The runs of this task between the last one replayed and this one (all of them the
+        // first time, back to the last whole run).
+        let after = replayed.get(&run.task_number).copied();
+        let chain = replay_chain(conn, run.plan_id, run.task_number, run.id, after)?;
+        for (id, delta) in chain {
+            set.apply(conn, id, delta)?;
+        }
+        replayed.insert(run.task_number, run.id);
+        run.findings = set.findings(&run.rules);
+    }
+    Ok(())
+}
+
+/// The runs of a task to replay to reach `run_id`, oldest first: from the last whole run at or
+/// before it (or from just after `after`, a run already replayed).
+fn replay_chain(
+    conn: &Connection,
+    plan_id: i64,
+    task_number: u32,
+    run_id: i64,
+    after: Option<i64>,
+) -> rusqlite::Result<Vec<(i64, bool)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, findings_delta FROM verification_runs \
+         WHERE plan_id = ?1 AND task_number = ?2 AND id <= ?3 AND id > ?4 ORDER BY id DESC",
+    )?;
+    let mut chain = Vec::new();
+    let mut rows = stmt.query(params![plan_id, task_number, run_id, after.unwrap_or(0)])?;
+    while let Some(row) = rows.next()? {
+        let (id, delta): (i64, i64) = (row.get(0)?, row.get(1)?);
+        chain.push((id, delta != 0));
+        if delta == 0 {
+            break;
+        }
+    }
+    chain.reverse();
+    Ok(chain)
+}
+
+/// A JSON array of strings stored in column `i` (`''` for none).
+fn list_from_column(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Vec<String>> {
+    let text: String = row.get(i)?;
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// `list` as the JSON array stored in `run_findings` (`''` for none).
+fn list_to_column(list: &[String]) -> String {
+    if list.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(list).unwrap_or_default()
+    }
+}
+
+/// The rows that turn `previous` into `current`: -1 for each finding gone or changed, 1 for each
+/// finding new or changed (a finding is its fingerprint; a moved line is a change).
+fn delta<'a>(previous: &'a [RunFinding], current: &'a [RunFinding]) -> Vec<(i64, &'a RunFinding)> {
+    let before: HashMap<&str, &RunFinding> = previous
+        .iter()
+        .map(|f| (f.fingerprint.as_str(), f))
+        .collect();
+    let after: HashMap<&str, &RunFinding> = current
+        .iter()
+        .map(|f| (f.fingerprint.as_str(), f))
+        .collect();
+    let removed = previous
+        .iter()
+        .filter(|f| after.get(f.fingerprint.as_str()).copied() != Some(*f))
+        .map(|f| (-1, f));
+    let added = current
+        .iter()
+        .filter(|f| before.get(f.fingerprint.as_str()).copied() != Some(*f))
+        .map(|f| (1, f));
+    removed.chain(added).collect()
 }
 
 impl PlanStore for SqlitePlanStore {
@@ -640,10 +815,33 @@ impl PlanStore for SqlitePlanStore {
             |r| r.get(0),
         )?;
         let mut run = chained_run(0, plan_id, task_number, sequence, new, prev_hash);
+        // A run stores its delta against the task's previous run (no finding row at all when
+        // nothing changed); the first run of a task stores its whole set.
+        let previous: Option<Run> = {
+            let last = tx
+                .query_row(
+                    &format!(
+                        "SELECT {RUN_COLUMNS} FROM verification_runs \
+                         WHERE task_id = ?1 ORDER BY id DESC LIMIT 1"
+                    ),
+                    [task.id],
+                    run_from_row,
+                )
+                .optional()?;
+            match last {
+                None => None,
+                Some(last) => {
+                    let mut runs = [last];
+                    fill_findings(&tx, &mut runs)?;
+                    let [last] = runs;
+                    Some(last)
+                }
+            }
+        };
         tx.execute(
             "INSERT INTO verification_runs (plan_id, task_id, task_number, sequence, created_at, git_commit, \
-             index_fingerprint, total_violations, audit_status, rules_json, prev_hash, hash) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             index_fingerprint, total_violations, audit_status, rules_json, prev_hash, hash, findings_delta) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 plan_id,
                 task.id,
@@ -656,16 +854,21 @@ impl PlanStore for SqlitePlanStore {
                 run.audit_status.as_str(),
                 serde_json::to_string(&run.rules)?,
                 run.prev_hash,
-                run.hash
+                run.hash,
+                previous.is_some()
             ],
         )?;
         run.id = tx.last_insert_rowid();
+        let rows: Vec<(i64, &RunFinding)> = match &previous {
+            None => run.findings.iter().map(|f| (1, f)).collect(),
+            Some(previous) => delta(&previous.findings, &run.findings),
+        };
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO run_findings (run_id, fingerprint, rule_id, file, line, source, match, term) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO run_findings (run_id, fingerprint, rule_id, file, line, source, match, term, \
+                 col, end_col, sources, terms, op) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?;
-            for f in &run.findings {
+            for (op, f) in rows {
                 insert.execute(params![
                     run.id,
                     f.fingerprint,
@@ -674,7 +877,12 @@ impl PlanStore for SqlitePlanStore {
                     f.line,
                     f.source,
                     f.matched,
-                    f.term
+                    f.term,
+                    f.column,
+                    f.end_column,
+                    list_to_column(&f.sources),
+                    list_to_column(&f.terms),
+                    op
                 ])?;
             }
         }
@@ -707,9 +915,7 @@ impl PlanStore for SqlitePlanStore {
         let mut runs = stmt
             .query_map(params![plan_id, task_number], run_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        for run in &mut runs {
-            run.findings = findings_of(&self.conn, run.id)?;
-        }
+        fill_findings(&self.conn, &mut runs)?;
         Ok(runs)
     }
 
@@ -728,8 +934,10 @@ impl PlanStore for SqlitePlanStore {
             .optional()?;
         match run {
             None => Ok(None),
-            Some(mut run) => {
-                run.findings = findings_of(&self.conn, run.id)?;
+            Some(run) => {
+                let mut runs = [run];
+                fill_findings(&self.conn, &mut runs)?;
+                let [run] = runs;
                 Ok(Some(run))
             }
         }
@@ -780,6 +988,102 @@ mod tests {
             let _ = std::fs::remove_file(&path);
             SqlitePlanStore::open(&path, "planning.db").unwrap()
         });
+    }
+
+    /// A run of task 1 with `findings` as `(fingerprint, line)`.
+    fn run_with(findings: &[(&str, u32)], at: &str) -> NewRun {
+        NewRun {
+            created_at: at.to_owned(),
+            git_commit: None,
+            index_fingerprint: None,
+            total_violations: findings.len(),
+            audit_status: aud_core::plan::AuditStatus::Fail,
+            rules: vec![RuleTotal {
+                rule_id: "r".to_owned(),
+                violations: findings.len(),
+            }],
+            findings: findings
+                .iter()
+                .map(|(fp, line)| RunFinding {
+                    fingerprint: (*fp).to_owned(),
+                    rule_id: "r".to_owned(),
+                    file: "a.js".to_owned(),
+                    line: *line,
+                    source: "names".to_owned(),
+                    matched: "auth0".to_owned(),
+                    term: "auth0".to_owned(),
+                    column: 3,
+                    end_column: 8,
+                    sources: vec!["names".to_owned()],
+                    terms: vec!["auth0".to_owned()],
+                })
+                .collect(),
+            task_status: None,
+        }
+    }
+
+    /// Issue 13: a run stores its delta against the task's previous run, so an unchanged
+    /// re-run adds no finding row, and every run still reads back whole and in order.
+    #[test]
+    fn runs_store_deltas_and_read_back_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("planning.db");
+        let mut store = SqlitePlanStore::open(&path, "planning.db").unwrap();
+        let plan = store.create_plan("p", None, None).unwrap();
+        for title in ["one", "two"] {
+            store
+                .add_task(
+                    plan.id,
+                    &aud_core::plan::NewTask {
+                        title: title.to_owned(),
+                        description: None,
+                        spec_yaml: None,
+                        assigned_to: None,
+                        phase: None,
+                    },
+                )
+                .unwrap();
+        }
+        let rows = |store: &SqlitePlanStore| -> i64 {
+            store
+                .connection()
+                .query_row("SELECT count(*) FROM run_findings", [], |r| r.get(0))
+                .unwrap()
+        };
+        let runs = [
+            run_with(&[("a", 1), ("b", 5), ("c", 9)], "t1"),
+            // Unchanged.
+            run_with(&[("a", 1), ("b", 5), ("c", 9)], "t2"),
+            // `b` moved, `c` fixed, `d` new.
+            run_with(&[("a", 1), ("b", 7), ("d", 12)], "t3"),
+            run_with(&[("a", 1), ("b", 7), ("d", 12)], "t4"),
+        ];
+        let mut counts = Vec::new();
+        for (i, run) in runs.iter().enumerate() {
+            store.record_run(plan.id, 1, run).unwrap();
+            if i == 1 {
+                // Another task's run in between does not disturb task 1's deltas.
+                store
+                    .record_run(plan.id, 2, &run_with(&[("x", 2)], "t2b"))
+                    .unwrap();
+            }
+            counts.push(rows(&store));
+        }
+        // 3 whole, +1 (task 2's first run), then +4 (b out and in, c out, d in), then nothing.
+        assert_eq!(counts, [3, 4, 8, 8]);
+        let read = store.runs(plan.id, Some(1)).unwrap();
+        for (got, want) in read.iter().zip(&runs) {
+            assert_eq!(got.findings, want.findings, "run at {}", want.created_at);
+        }
+        let last = store.last_run(plan.id, 1).unwrap().unwrap();
+        assert_eq!(last.findings, runs[3].findings);
+        // Rebuilt runs hash as recorded: the chain is intact.
+        let plan = store.plan(plan.id).unwrap();
+        let all = store.runs(plan.id, None).unwrap();
+        assert!(matches!(
+            aud_core::plan::verify_plan_chain(&all, plan.chain_head.as_deref(), plan.chain_runs),
+            aud_core::plan::ChainStatus::Intact { runs: 5, .. }
+        ));
     }
 
     #[test]

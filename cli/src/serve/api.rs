@@ -12,7 +12,7 @@ use aud_core::api::{
     FindingView, IndexSummary, PlanDetail, PlanList, PlanListItem, RuleCoverage, RunDetail,
     RunSummary, TaskDetail, TaskItem, burndown, context_lines,
 };
-use aud_core::engine::{Coverage, evaluate};
+use aud_core::engine::evaluate;
 use aud_core::plan::{
     FindingDiff, PlanError, PlanStore, PlanSummary, Run, RunFinding, diff_findings,
     verify_plan_chain,
@@ -269,24 +269,7 @@ fn coverage_now(ctx: &Context, yaml: &str) -> Result<Option<Vec<RuleCoverage>>> 
     let index = SqliteIndex::open(&db)?;
     let evaluation = evaluate(&spec, &index)
         .context("cannot evaluate the task's spec against .pf/repo_index.db")?;
-    Ok(Some(
-        evaluation
-            .rules
-            .iter()
-            .map(|rule| {
-                let coverage = rule.coverage.unwrap_or(Coverage {
-                    migrated: rule.expected_references.len(),
-                    remaining: rule.violations.len(),
-                });
-                RuleCoverage {
-                    rule_id: rule.rule_id.clone(),
-                    migrated: coverage.migrated,
-                    remaining: coverage.remaining,
-                    percent: coverage.percent(),
-                }
-            })
-            .collect(),
-    ))
+    Ok(Some(RuleCoverage::of(&evaluation)))
 }
 
 fn checkpoint_info(checkpoint: &Checkpoint) -> CheckpointInfo {

@@ -15,8 +15,127 @@ fn eval(spec: &str, index: &MemoryIndex) -> Evaluation {
 fn locations(findings: &[Finding]) -> Vec<String> {
     findings
         .iter()
-        .map(|f| format!("{}:{} {} {}", f.file, f.line, f.source, f.matched))
+        .map(|f| {
+            format!(
+                "{}:{} {} {}",
+                f.file,
+                f.line,
+                f.sources.join("+"),
+                f.matched
+            )
+        })
         .collect()
+}
+
+/// Sites as `file:line:column-end_column sources match [terms]`.
+fn sites(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}:{}-{} {} {} [{}]",
+                f.file,
+                f.line,
+                f.column,
+                f.end_column,
+                f.sources.join("+"),
+                f.matched,
+                f.terms.join(", ")
+            )
+        })
+        .collect()
+}
+
+/// A spec of one rule whose `match` is `expressions: [terms]`.
+fn expressions(terms: &str) -> String {
+    format!(
+        "refactor_name: x\nrules:\n  - id: r\n    description: d\n    match:\n      expressions: [{terms}]\n    expect:\n      expressions: [cognito]\n"
+    )
+}
+
+#[test]
+fn one_finding_per_site_with_every_source_and_term() {
+    let index = MemoryIndex::new()
+        // One call argument seen as an assignment's value and as a call's argument: one site.
+        .with(Source::AssignmentSource, "a.js", 3, "auth0.domain")
+        .with(Source::CallArgument, "a.js", 3, "auth0.domain")
+        // Two spans on one line are two sites.
+        .with(Source::CallArgument, "a.js", 5, "f(auth0.x, auth0.y)")
+        // A value over several lines places the match on its own line and column.
+        .with(Source::SqlQuery, "b.py", 10, "SELECT *\n  FROM auth0.users");
+    let result = eval(&expressions("auth0, '/auth0\\.domain/'"), &index);
+    let rule = &result.rules[0];
+    assert_eq!(
+        sites(&rule.violations),
+        [
+            "a.js:3:1-6 assignments+function_call_args auth0 [auth0]",
+            "a.js:3:1-13 assignments+function_call_args auth0.domain [/auth0\\.domain/]",
+            "a.js:5:3-8 function_call_args auth0 [auth0]",
+            "a.js:5:12-17 function_call_args auth0 [auth0]",
+            "b.py:11:8-13 sql_queries auth0 [auth0]",
+        ]
+    );
+    assert_eq!(result.summary.total_violations, 5 + 1);
+    assert_eq!(
+        rule.coverage,
+        Some(Coverage {
+            migrated: 0,
+            remaining: 5
+        })
+    );
+    // `source` and `term` stay the first of their lists.
+    assert_eq!(rule.violations[0].source, "assignments");
+    assert_eq!(rule.violations[0].term, "auth0");
+}
+
+#[test]
+fn two_terms_on_one_span_are_one_finding() {
+    let index = MemoryIndex::new()
+        .with(Source::CallArgument, "a.js", 1, "legacyAuth(token)")
+        .with(Source::AssignmentSource, "a.js", 1, "legacyAuth(token)");
+    let result = eval(&expressions("'/legacyauth/', legacyAuth"), &index);
+    assert_eq!(
+        sites(&result.rules[0].violations),
+        ["a.js:1:1-11 assignments+function_call_args legacyAuth [/legacyauth/, legacyAuth]"]
+    );
+    assert_eq!(
+        result.summary.total_violations, 2,
+        "one site and the missing expectation"
+    );
+}
+
+#[test]
+fn expected_references_are_sites_too() {
+    let index = MemoryIndex::new()
+        .with(
+            Source::AssignmentSource,
+            "a.js",
+            1,
+            "new cognito.Client(cognito)",
+        )
+        .with(
+            Source::CallArgument,
+            "a.js",
+            1,
+            "new cognito.Client(cognito)",
+        )
+        .with(Source::AssignmentSource, "a.js", 2, "auth0");
+    let rule = eval(&expressions("auth0"), &index).rules.remove(0);
+    assert_eq!(
+        sites(&rule.expected_references),
+        [
+            "a.js:1:5-12 assignments+function_call_args cognito [cognito]",
+            "a.js:1:20-27 assignments+function_call_args cognito [cognito]",
+        ]
+    );
+    assert_eq!(
+        rule.coverage,
+        Some(Coverage {
+            migrated: 2,
+            remaining: 1
+        })
+    );
+    assert!(rule.missing_expectation_files.is_empty());
 }
 
 const AUTH: &str = r#"refactor_name: auth
@@ -138,7 +257,7 @@ rules:
     let rule = eval(spec, &index).rules.remove(0);
     assert_eq!(
         locations(&rule.violations),
-        ["v2.js:4 variable_usage req.session.user"]
+        ["v2.js:4 variable_usage req.session"]
     );
     assert!(rule.coverage.is_none());
     assert!(rule.missing_expectation_files.is_empty());
@@ -216,7 +335,7 @@ fn regex_terms_search_without_a_needle() {
     let rule = eval(spec, &index).rules.remove(0);
     assert_eq!(
         locations(&rule.violations),
-        ["a.ts:1 assignments item.product.id"]
+        ["a.ts:1 assignments .product.id"]
     );
 }
 
@@ -299,4 +418,27 @@ rules:
     // A regex term has no needle: its source is read whole.
     let (_, table_needles) = scans.iter().find(|(s, _)| *s == Source::SqlTable).unwrap();
     assert_eq!(table_needles, &None);
+}
+
+#[test]
+fn a_site_is_at_the_column_of_the_match_in_the_row() {
+    let mut index = MemoryIndex::new();
+    index.push_at(Source::Name, "a.ts", 4, 10, "draggingElement", "property");
+    index.push_at(
+        Source::VariableUsage,
+        "a.ts",
+        6,
+        2,
+        "state.draggingElement",
+        "read",
+    );
+    let spec = "refactor_name: x\nrules:\n  - id: r\n    description: d\n    match:\n      identifiers: [draggingElement, state.draggingElement]\n";
+    let rule = eval(spec, &index).rules.remove(0);
+    let spans: Vec<(u32, u32, u32)> = rule
+        .violations
+        .iter()
+        .map(|f| (f.line, f.column, f.end_column))
+        .collect();
+    // 1-based columns, end exclusive: the name itself, and the chain where it starts.
+    assert_eq!(spans, [(4, 11, 26), (6, 3, 24)]);
 }

@@ -192,6 +192,7 @@ mod tests {
             source: "symbols".into(),
             matched: "auth0".into(),
             term: "auth0".into(),
+            ..RunFinding::default()
         }
     }
 

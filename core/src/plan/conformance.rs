@@ -49,6 +49,10 @@ fn run(violations: usize, status: Option<TaskStatus>) -> NewRun {
                 source: "symbols".to_owned(),
                 matched: "auth0".to_owned(),
                 term: "auth0".to_owned(),
+                column: 5,
+                end_column: 10,
+                sources: vec!["symbols".to_owned(), "names".to_owned()],
+                terms: vec!["auth0".to_owned(), "/auth/".to_owned()],
             })
             .collect(),
         task_status: status,

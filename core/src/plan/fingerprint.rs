@@ -1,10 +1,12 @@
 //! Finding fingerprints that survive moved lines, and the new/fixed diff between two runs.
 //!
-//! A finding's identity is its rule, file, source table, matched text and its occurrence
-//! index among the findings that share those four (in line order) — never its line number.
-//! Adding a function above a violation moves it but keeps its fingerprint, so the next run
-//! reports it neither as fixed nor as new. A missing expectation is a finding too: its file is
-//! empty, its source is `expect` and its matched text is the term.
+//! A finding is a site (file, line, column span; see [`crate::engine::Finding`]). Its identity
+//! is its rule, file, matched text and its occurrence index among the sites that share those
+//! three (in line and column order) — never its line or column, and never the index tables that
+//! saw it (a table added to the index must not make an old site new). Adding a function above a
+//! violation moves it but keeps its fingerprint, so the next run reports it neither as fixed nor
+//! as new. A missing expectation is a finding too: its file is empty, its source is `expect`
+//! and its matched text is the term.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -17,7 +19,7 @@ use crate::engine::Evaluation;
 pub const MISSING_EXPECTATION: &str = "expect";
 
 /// A finding as recorded in a verification run.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RunFinding {
     /// Stable identity (32 hex digits).
     pub fingerprint: String,
@@ -27,13 +29,53 @@ pub struct RunFinding {
     pub file: String,
     /// 1-based line (0 for a missing expectation).
     pub line: u32,
-    /// The index table (or `expect`).
+    /// The first index table that saw the site (or `expect`).
     pub source: String,
-    /// The indexed value (or the missing term).
+    /// The text at the site (or the missing term).
     #[serde(rename = "match")]
     pub matched: String,
-    /// The spec term that found it.
+    /// The first spec term that found it.
     pub term: String,
+    /// 1-based byte column of the site's start (0 for a missing expectation, and in runs
+    /// recorded before sites had columns). Absent from the JSON when 0, so the hashed content
+    /// of those runs is unchanged.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub column: u32,
+    /// 1-based byte column just past the site (exclusive); 0 as `column`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub end_column: u32,
+    /// Every index table that saw the site, `source` first (empty for a missing expectation and
+    /// in runs recorded before sites).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+    /// Every term that matched the site, `term` first (empty as `sources`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terms: Vec<String>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde hands a reference.
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl RunFinding {
+    /// Every index table that saw the site (`source` alone in runs recorded before sites).
+    pub fn all_sources(&self) -> Vec<&str> {
+        if self.sources.is_empty() {
+            vec![self.source.as_str()]
+        } else {
+            self.sources.iter().map(String::as_str).collect()
+        }
+    }
+
+    /// Every term that matched the site (`term` alone in runs recorded before sites).
+    pub fn all_terms(&self) -> Vec<&str> {
+        if self.terms.is_empty() {
+            vec![self.term.as_str()]
+        } else {
+            self.terms.iter().map(String::as_str).collect()
+        }
+    }
 }
 
 /// Findings that appeared and disappeared between two runs of a task.
@@ -45,17 +87,18 @@ pub struct FindingDiff {
     pub fixed: Vec<RunFinding>,
 }
 
-/// The fingerprint of the `occurrence`-th (0-based) finding of `rule_id` with this file, source
-/// and matched text.
+/// The fingerprint of the `occurrence`-th (0-based) site of `rule_id` with this file and
+/// matched text. `kind` is empty for a site and [`MISSING_EXPECTATION`] for a missing
+/// expectation.
 pub fn fingerprint(
     rule_id: &str,
     file: &str,
-    source: &str,
+    kind: &str,
     matched: &str,
     occurrence: usize,
 ) -> String {
     let mut hasher = Sha256::new();
-    for part in [rule_id, file, source, matched] {
+    for part in [rule_id, file, kind, matched] {
         hasher.update(part.as_bytes());
         // A separator that cannot occur in the parts keeps ("ab","c") apart from ("a","bc").
         hasher.update([0u8]);
@@ -75,40 +118,57 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Every violation and missing expectation of `evaluation`, fingerprinted, in rule order then
-/// file and line order.
+/// Every violating site and missing expectation of `evaluation`, fingerprinted, in rule order,
+/// then sites by file, line and column, then missing expectations by term.
 pub fn fingerprint_evaluation(evaluation: &Evaluation) -> Vec<RunFinding> {
     let mut out = Vec::new();
     for rule in &evaluation.rules {
-        let mut seen: HashMap<(&str, &str, &str), usize> = HashMap::new();
+        let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
         let mut violations: Vec<_> = rule.violations.iter().collect();
         violations.sort_by(|a, b| {
-            (&a.file, a.line, &a.source, &a.matched).cmp(&(&b.file, b.line, &b.source, &b.matched))
+            (&a.file, a.line, a.column, a.end_column).cmp(&(
+                &b.file,
+                b.line,
+                b.column,
+                b.end_column,
+            ))
         });
         for f in violations {
             let n = seen
-                .entry((f.file.as_str(), f.source.as_str(), f.matched.as_str()))
+                .entry((f.file.as_str(), f.matched.as_str()))
                 .or_insert(0);
             out.push(RunFinding {
-                fingerprint: fingerprint(&rule.rule_id, &f.file, &f.source, &f.matched, *n),
+                fingerprint: fingerprint(&rule.rule_id, &f.file, "", &f.matched, *n),
                 rule_id: rule.rule_id.clone(),
                 file: f.file.clone(),
                 line: f.line,
                 source: f.source.clone(),
                 matched: f.matched.clone(),
                 term: f.term.clone(),
+                column: f.column,
+                end_column: f.end_column,
+                sources: f.sources.clone(),
+                terms: f.terms.clone(),
             });
             *n += 1;
         }
-        for term in &rule.missing_expectations {
+        // Missing expectations follow the sites, by term: the order a store replaying runs
+        // from their deltas restores.
+        let mut missing: Vec<&String> = rule.missing_expectations.iter().collect();
+        missing.sort();
+        for term in missing {
             out.push(RunFinding {
                 fingerprint: fingerprint(&rule.rule_id, "", MISSING_EXPECTATION, term, 0),
                 rule_id: rule.rule_id.clone(),
                 file: String::new(),
                 line: 0,
                 source: MISSING_EXPECTATION.to_owned(),
-                matched: term.clone(),
-                term: term.clone(),
+                matched: (*term).clone(),
+                term: (*term).clone(),
+                column: 0,
+                end_column: 0,
+                sources: Vec::new(),
+                terms: Vec::new(),
             });
         }
     }

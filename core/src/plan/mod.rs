@@ -10,6 +10,8 @@
 //! - [`reads`]: the line ranges an agent should read to fix the violations (`--emit-reads`);
 //! - [`fingerprint`]: finding identities that survive moved lines, and the new/fixed diff;
 //! - [`chain`]: the hash chain over verification runs that makes tampering evident;
+//! - [`verify`]: what one verification of a task is, over both stores (evaluate, fingerprint,
+//!   diff, conclude, record, read ranges), and the [`TaskReport`] it returns;
 //! - [`store`]: the storage interface, and [`memory`] its in-memory implementation (the
 //!   contract both stores meet is one executable check, `conformance`, under the `testing`
 //!   feature).
@@ -23,6 +25,7 @@ pub mod model;
 pub mod reads;
 pub mod store;
 pub mod transition;
+pub mod verify;
 
 pub use chain::{
     ChainStatus, GENESIS_HASH, chained_run, run_hash, verify_chain, verify_plan_chain,
@@ -36,3 +39,4 @@ pub use model::{
 pub use reads::{FileReads, LineRange, read_ranges};
 pub use store::PlanStore;
 pub use transition::{Transition, conclude, plan_status};
+pub use verify::{Facts, TaskReport, VerifyError, verify_plan, verify_task};

@@ -83,10 +83,14 @@ mod tests {
         Finding {
             file: file.into(),
             line,
+            column: 1,
+            end_column: 6,
             source: "symbols".into(),
+            sources: vec!["symbols".into()],
             matched: "auth0".into(),
             context: String::new(),
             term: "auth0".into(),
+            terms: vec!["auth0".into()],
         }
     }
 

@@ -74,8 +74,11 @@ fn suite(out: &mut String, evaluation: &Evaluation, subject: &Subject) {
         for f in &rule.violations {
             let _ = writeln!(
                 body,
-                "{}:{}: {} ({}, {})",
-                f.file, f.line, f.matched, f.term, f.source
+                "{}: {} ({}; {})",
+                super::text::place(f),
+                f.matched,
+                f.terms.join(", "),
+                f.sources.join(", ")
             );
         }
         for term in &rule.missing_expectations {
@@ -184,7 +187,7 @@ mod tests {
         assert!(xml.contains(r#"name="a: no &lt;auth0&gt;">"#), "{xml}");
         assert!(
             xml.contains(
-                r#"<failure message="1 violation" type="medium">x.js:4: auth0 (auth0, names)"#
+                r#"<failure message="1 violation" type="medium">x.js:4:1: auth0 (auth0; names)"#
             ),
             "{xml}"
         );

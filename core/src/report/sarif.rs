@@ -1,7 +1,8 @@
 //! SARIF 2.1.0, for code-scanning tools (GitHub code scanning, IDE viewers).
 //!
-//! One SARIF run per evaluation. Each spec rule is a reporting descriptor; each violation is a
-//! result at its file and line with a `partialFingerprints` entry that survives moved lines
+//! One SARIF run per evaluation. Each spec rule is a reporting descriptor; each violating site is
+//! one result at its file, line and column span (1-based byte columns, which equal SARIF's
+//! default UTF-16 columns on ASCII lines) with a `partialFingerprints` entry that survives moved lines
 //! (see [`crate::plan::fingerprint`]); each missing expectation is a result without a location.
 //! Severities map to levels: critical and high are `error`, medium `warning`, low `note`.
 
@@ -76,20 +77,30 @@ fn run(evaluation: &Evaluation, subject: &Subject) -> Value {
             "ruleId": rule.rule_id,
             "ruleIndex": index,
             "level": level(rule.severity),
-            "partialFingerprints": { "audFinding/v1": finding.fingerprint },
+            "partialFingerprints": { "audFinding/v2": finding.fingerprint },
         });
         if finding.source == MISSING_EXPECTATION {
             result["message"] = json!({
                 "text": format!("expected `{}` is not found anywhere in scope ({})", finding.term, rule.description)
             });
         } else {
+            let terms: Vec<String> = finding
+                .all_terms()
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect();
             result["message"] = json!({
-                "text": format!("`{}` matches `{}` in {} ({})", finding.matched, finding.term, finding.source, rule.description)
+                "text": format!("`{}` matches {} in {} ({})", finding.matched, terms.join(", "), finding.all_sources().join(", "), rule.description)
             });
+            let mut region = json!({ "startLine": finding.line.max(1) });
+            if finding.column > 0 {
+                region["startColumn"] = json!(finding.column);
+                region["endColumn"] = json!(finding.end_column.max(finding.column));
+            }
             result["locations"] = json!([{
                 "physicalLocation": {
                     "artifactLocation": { "uri": finding.file, "uriBaseId": "%SRCROOT%" },
-                    "region": { "startLine": finding.line.max(1) },
+                    "region": region,
                 }
             }]);
         }
@@ -177,7 +188,7 @@ rules:
         assert_eq!(loc["region"]["startLine"], 3);
         assert_eq!(results[0]["level"], "error");
         assert_eq!(
-            results[0]["partialFingerprints"]["audFinding/v1"]
+            results[0]["partialFingerprints"]["audFinding/v2"]
                 .as_str()
                 .unwrap()
                 .len(),

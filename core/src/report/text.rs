@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::{Evaluation, RuleResult, RuleStatus};
+use crate::engine::{Evaluation, Finding, RuleResult, RuleStatus};
 use crate::spec::Severity;
 
 /// How much to show.
@@ -94,12 +94,11 @@ pub fn render_rule(out: &mut String, rule: &RuleResult, opts: TextOptions) {
     for f in &rule.violations[..shown] {
         let _ = writeln!(
             out,
-            "       {}:{}  {}  {}  (term `{}`)",
-            f.file,
-            f.line,
-            f.source,
+            "       {}  {}  {}  ({})",
+            place(f),
+            sources(f),
             excerpt(&f.matched),
-            f.term
+            terms(f)
         );
     }
     if shown < rule.violations.len() {
@@ -135,10 +134,9 @@ pub fn render_rule(out: &mut String, rule: &RuleResult, opts: TextOptions) {
         for f in &rule.expected_references {
             let _ = writeln!(
                 out,
-                "       expected: {}:{}  {}  {}",
-                f.file,
-                f.line,
-                f.source,
+                "       expected: {}  {}  {}",
+                place(f),
+                sources(f),
                 excerpt(&f.matched)
             );
         }
@@ -147,6 +145,39 @@ pub fn render_rule(out: &mut String, rule: &RuleResult, opts: TextOptions) {
         && let Some(g) = &rule.guidance
     {
         let _ = writeln!(out, "       guidance: {}", g.trim());
+    }
+}
+
+/// `file:line:column` of a site (`file:line` when the column is unknown).
+pub fn place(f: &Finding) -> String {
+    if f.column == 0 {
+        format!("{}:{}", f.file, f.line)
+    } else {
+        format!("{}:{}:{}", f.file, f.line, f.column)
+    }
+}
+
+/// The index tables that saw a site, joined with `+`.
+fn sources(f: &Finding) -> String {
+    if f.sources.is_empty() {
+        f.source.clone()
+    } else {
+        f.sources.join("+")
+    }
+}
+
+/// `term `a`` or `terms `a`, `b``: what matched a site.
+fn terms(f: &Finding) -> String {
+    match f.terms.as_slice() {
+        [] => format!("term `{}`", f.term),
+        [one] => format!("term `{one}`"),
+        many => format!(
+            "terms {}",
+            many.iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 

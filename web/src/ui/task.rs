@@ -209,9 +209,9 @@ fn rule_group(group: RuleGroup<'_>, total: usize) -> impl IntoView + use<> {
 
 fn finding_view(f: &FindingView) -> impl IntoView + use<> {
     let r = &f.finding;
-    let loc = format::location(&r.file, r.line);
+    let loc = format::site_location(r);
     let line = r.line;
-    let needles = [r.matched.clone(), r.term.clone()];
+    let site = r.clone();
     let code = if f.context.is_empty() {
         view! { <div class="code-missing muted">"(the file cannot be read now)"</div> }.into_any()
     } else {
@@ -220,9 +220,7 @@ fn finding_view(f: &FindingView) -> impl IntoView + use<> {
             .map(|c| {
                 let hit = c.number == line;
                 let text = c.text.clone();
-                let src = match hit
-                    .then(|| format::find_match(&text, &[needles[0].as_str(), needles[1].as_str()]))
-                    .flatten()
+                let src = match hit.then(|| format::site_span(&text, &site)).flatten()
                 {
                     Some((a, b)) => view! {
                         {text[..a].to_owned()}<mark>{text[a..b].to_owned()}</mark>{text[b..].to_owned()}
@@ -240,15 +238,27 @@ fn finding_view(f: &FindingView) -> impl IntoView + use<> {
             .collect_view()
             .into_any()
     };
-    let term = (r.term != r.matched).then(|| {
-        view! { <span class="term muted">"term " <code>{r.term.clone()}</code></span> }
+    let terms: Vec<String> = r
+        .all_terms()
+        .into_iter()
+        .filter(|t| *t != r.matched)
+        .map(str::to_owned)
+        .collect();
+    let term = (!terms.is_empty()).then(|| {
+        let label = if terms.len() == 1 { "term " } else { "terms " };
+        let codes = terms
+            .into_iter()
+            .map(|t| view! { <code>{t}</code>" " })
+            .collect_view();
+        view! { <span class="term muted">{label} {codes}</span> }
     });
+    let sources = r.all_sources().join(", ");
     view! {
         <div class="finding">
             <div class="finding-head">
                 <span class="loc">{loc}</span>
                 <code class="matched" title=r.matched.clone()>{r.matched.clone()}</code>
-                <span class="source">{r.source.clone()}</span>
+                <span class="source" title="the index tables that saw this site">{sources}</span>
                 {term}
             </div>
             <div class="code-block">{code}</div>
@@ -272,7 +282,7 @@ fn finding_list(
                 let loc = if f.file.is_empty() {
                     "missing expectation".to_owned()
                 } else {
-                    format::location(&f.file, f.line)
+                    format::site_location(&f)
                 };
                 view! {
                     <li class=format!("change change-{kind}")>

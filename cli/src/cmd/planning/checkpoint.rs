@@ -109,6 +109,30 @@ pub fn take(
     .with_context(|| format!("cannot take checkpoint {name} of plan {plan_id}"))
 }
 
+/// The automatic checkpoint of a failed verification of `task`: as [`take`], but nothing is
+/// taken (`None`) when the task's last checkpoint holds the same files.
+pub fn take_unless_unchanged(
+    ctx: &Context,
+    store: &mut SqlitePlanStore,
+    plan_id: i64,
+    task: u32,
+    name: &str,
+) -> anyhow::Result<Option<Checkpoint>> {
+    let plan = store.plan(plan_id)?;
+    if plan.status == PlanStatus::Archived {
+        return Err(PlanError::Archived(plan_id).into());
+    }
+    checkpoint::take_if_changed(
+        store.connection_mut(),
+        &ctx.root,
+        plan_id,
+        plan.git_commit.as_deref(),
+        Some(task),
+        Some(name),
+    )
+    .with_context(|| format!("cannot take checkpoint {name} of plan {plan_id}"))
+}
+
 /// `aud planning checkpoint`.
 pub fn checkpoint(ctx: &Context, args: CheckpointArgs) -> anyhow::Result<Outcome> {
     let (mut store, commit) = open_plan(ctx, args.plan)?;
