@@ -191,6 +191,6 @@ pub const PER_FILE_TABLES: &[(&str, &str)] = &[
     ("name_sites", "file_id"),
 ];
 
-/// The per-file tables [`crate::routes`] reads: a change to one of them means `api_endpoints`
+/// The per-file tables the route resolver (`routes.rs`) reads: a change to one of them means `api_endpoints`
 /// must be resolved again.
 pub const ROUTE_TABLES: &[&str] = &["route_sites", "route_mounts", "route_bindings"];

@@ -242,7 +242,8 @@ fn the_plan_list_links_to_a_plan_with_its_burndown_chart() {
             let row = text_of(client, "tr.plan-row[data-plan-id=\"1\"]").await;
             assert!(row.contains("Auth0 to Cognito"), "{row}");
             let violations = text_of(client, "tr.plan-row[data-plan-id=\"1\"] .violations").await;
-            assert_eq!(violations.trim(), "5", "plan 1 has 5 violations left");
+            // One finding per site: `auth0` at login.js lines 1, 4 and 8.
+            assert_eq!(violations.trim(), "3", "plan 1 has 3 sites left");
             let percent = client
                 .find(Locator::Css("tr.plan-row[data-plan-id=\"2\"] .progress"))
                 .await
@@ -296,7 +297,8 @@ fn a_task_shows_violations_with_code_and_a_checkpoint_diff() {
             count(client, "pre#spec span.yaml-key").await;
             assert_eq!(
                 count(client, ".rule-group[data-rule=\"remove-auth0\"] .finding").await,
-                5
+                3,
+                "one code context per site"
             );
             let locs: Vec<String> = {
                 let mut out = Vec::new();
