@@ -18,6 +18,17 @@ use std::process::{Command, Stdio};
 use anyhow::{Context as _, bail};
 use aud_core::matcher::Pattern;
 
+/// The identifier-like node kinds of the TypeScript and TSX grammars (one node-kind set).
+const TYPESCRIPT_KINDS: &[&str] = &[
+    "identifier",
+    "property_identifier",
+    "shorthand_property_identifier",
+    "shorthand_property_identifier_pattern",
+    "private_property_identifier",
+    "statement_identifier",
+    "type_identifier",
+];
+
 /// ast-grep's language names and the identifier-like node kinds of each grammar.
 const LANGUAGES: &[(&str, &str, &[&str])] = &[
     (
@@ -32,32 +43,8 @@ const LANGUAGES: &[(&str, &str, &[&str])] = &[
             "statement_identifier",
         ],
     ),
-    (
-        "typescript",
-        "TypeScript",
-        &[
-            "identifier",
-            "property_identifier",
-            "shorthand_property_identifier",
-            "shorthand_property_identifier_pattern",
-            "private_property_identifier",
-            "statement_identifier",
-            "type_identifier",
-        ],
-    ),
-    (
-        "tsx",
-        "Tsx",
-        &[
-            "identifier",
-            "property_identifier",
-            "shorthand_property_identifier",
-            "shorthand_property_identifier_pattern",
-            "private_property_identifier",
-            "statement_identifier",
-            "type_identifier",
-        ],
-    ),
+    ("typescript", "TypeScript", TYPESCRIPT_KINDS),
+    ("tsx", "Tsx", TYPESCRIPT_KINDS),
     ("python", "Python", &["identifier"]),
     (
         "go",

@@ -740,11 +740,15 @@ fn hostile_mount_chains_end() {
 
 /// `tests/fixtures/names/`: every line ending in a `<-` comment holds the name `widget` as code
 /// and must be found; no other line may be (strings, comments, docstrings, JSX text).
-fn check_names(file: &str, language: Language) {
+fn names_fixture(file: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/names")
         .join(file);
-    let text = std::fs::read_to_string(path).unwrap();
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn check_names(file: &str, language: Language) {
+    let text = names_fixture(file);
     let extraction = extract(file, language, &text);
     let pattern = aud_core::matcher::Pattern::new("widget").unwrap();
     let found: std::collections::BTreeSet<u32> = extraction
@@ -810,10 +814,7 @@ fn names_snapshot() {
         ("names.go", Language::Go),
         ("names.rs", Language::Rust),
     ] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/fixtures/names")
-            .join(file);
-        let text = std::fs::read_to_string(path).unwrap();
+        let text = names_fixture(file);
         let rows = extract(file, language, &text).rows;
         let widget: Vec<_> = rows
             .names
